@@ -1,0 +1,53 @@
+"""Croupier core: locating, loading and bundling the contract, money, request signing, the CLI.
+
+The core imports nothing from `codegen`, `conformance` or `reference_impl`; they import it.
+"""
+
+from croupier._contract import (
+    Contract,
+    ContractError,
+    bundle_openapi,
+    contract_root,
+    load_contract,
+    load_document,
+)
+from croupier._money import (
+    CURRENCY_EXPONENTS,
+    InvalidAmount,
+    format_minor,
+    parse_amount,
+)
+from croupier._signing import (
+    SIGNATURE_HEADER,
+    SignatureError,
+    body_digest,
+    canonical_string,
+    parse_signature_header,
+    sign_request,
+    verify_signature,
+)
+
+__version__ = "0.1.0"
+
+__all__ = sorted(
+    [
+        "CURRENCY_EXPONENTS",
+        "Contract",
+        "ContractError",
+        "InvalidAmount",
+        "SIGNATURE_HEADER",
+        "SignatureError",
+        "__version__",
+        "body_digest",
+        "bundle_openapi",
+        "canonical_string",
+        "contract_root",
+        "format_minor",
+        "load_contract",
+        "load_document",
+        "parse_amount",
+        "parse_signature_header",
+        "sign_request",
+        "verify_signature",
+    ]
+)

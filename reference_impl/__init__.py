@@ -1,0 +1,4 @@
+"""The sandbox: a FastAPI reference implementation of spec/openapi.yaml and spec/sandbox.yaml.
+
+Imports `croupier` and `codegen.generated`; nothing imports it but `croupier.cli`.
+"""
