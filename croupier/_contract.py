@@ -132,6 +132,16 @@ def bundle_openapi(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ContractError(f"{path}: an OpenAPI document must be a mapping")
     components = doc.setdefault("components", {})
     placed: dict[tuple[str, str], str] = {}  # (file, pointer) -> local ref
+    # Components that only alias an external target (`Money: {$ref: ../schemas/...}`) give
+    # that target its name, and the imported content takes the alias's place.
+    aliases: dict[tuple[str, str], tuple[str, str]] = {}
+    for section, entries in components.items():
+        if not isinstance(entries, dict):
+            continue
+        for name, entry in entries.items():
+            if isinstance(entry, dict) and set(entry) == {"$ref"} and not entry["$ref"].startswith("#"):
+                file_part, _, pointer = entry["$ref"].partition("#")
+                aliases[(str((root_path.parent / file_part).resolve()), pointer)] = (section, name)
 
     def localise(node: Any, base: Path, base_is_root: bool) -> None:
         for ref_node in list(_walk_refs(node)):
@@ -154,13 +164,21 @@ def bundle_openapi(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise ContractError(f"{root_path}: $ref to missing file {target_path}")
         source = load_document(target_path)
         target = copy.deepcopy(_pointer_get(source, pointer, str(target_path)))
-        section, name = _component_name(target_path, pointer, target)
+        if isinstance(target, dict) and set(target) == {"$ref"}:
+            # An alias (`Money: {$ref: ../schemas/common/money.json}`): follow it.
+            file_part, _, inner = target["$ref"].partition("#")
+            follow = (target_path.parent / file_part).resolve() if file_part else target_path
+            placed[key] = import_target(follow, inner)
+            return placed[key]
+        section, name = aliases.get(key) or _component_name(target_path, pointer, target)
         local = f"#/components/{section}/{name}"
         placed[key] = local
         if isinstance(target, dict):
             target.pop("$id", None)
             target.pop("$schema", None)
         existing = components.setdefault(section, {}).get(name)
+        if key in aliases:
+            existing = None
         localise(target, target_path, base_is_root=False)
         if existing is not None and existing != target:
             raise ContractError(

@@ -1,0 +1,216 @@
+"""The rule registry: every OpenAPI compatibility rule, its stable id, level, side and catalog line.
+
+A rule is a function decorated with `@rule(id, level, side, on=...)`. The engine
+(`_openapi.py`) turns two documents into low-level `Change`s, each with a `kind`; every rule
+listening on that kind (and side/subject) is asked to explain it, or to decline with None.
+The rule modules are imported explicitly at the bottom, so the whole set is visible here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ERR",
+    "INFO",
+    "LEVELS",
+    "RULES",
+    "WARN",
+    "Change",
+    "Finding",
+    "Rule",
+    "Says",
+    "rule",
+    "rule_catalog",
+    "rules_for",
+    "show",
+    "where",
+]
+
+ERR, WARN, INFO = "ERR", "WARN", "INFO"
+LEVELS = (ERR, WARN, INFO)
+SIDES = ("request", "response", "operation", "contract", "docs", "event")
+BUMPS = ("major", "minor", "patch", "none")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One low-level difference the engine found, before any rule explains it."""
+
+    kind: str
+    side: str  # request | response | operation | contract | docs | event
+    subject: str  # parameter | property | body | header | response | operation | security | ...
+    operation: str  # "POST /v1/bets/settle", or "" for document-wide changes
+    pointer: str  # JSON pointer into the revision (into the base when the thing was removed)
+    name: str = ""  # human name: property path, parameter "query.limit", status code …
+    base: Any = None
+    revision: Any = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Says:
+    """What a rule says about a change: the message, why it breaks whom, and what to do instead."""
+
+    message: str
+    explanation: str
+    advice: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported finding: a rule's explanation of a change, at a level."""
+
+    id: str
+    level: str
+    message: str
+    location: str
+    explanation: str
+    advice: str = ""
+    operation: str = ""
+    side: str = ""
+    bump: str = "none"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of a finding."""
+        return {
+            "id": self.id,
+            "level": self.level,
+            "message": self.message,
+            "location": self.location,
+            "explanation": self.explanation,
+            "advice": self.advice,
+            "operation": self.operation,
+            "side": self.side,
+            "bump": self.bump,
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: id, default level, side, the change kinds it explains and its function."""
+
+    id: str
+    level: str
+    side: str
+    on: tuple[str, ...]
+    subject: str | None
+    bump: str
+    doc: str
+    func: Callable[[Change], Says | None]
+
+    def explain(self, change: Change, level: str | None = None) -> Finding | None:
+        """Run the rule on a change; a Finding when it applies, None when it declines."""
+        said = self.func(change)
+        if said is None:
+            return None
+        lvl = level or self.level
+        return Finding(
+            id=self.id,
+            level=lvl,
+            message=said.message,
+            location=change.pointer,
+            explanation=said.explanation,
+            advice=said.advice,
+            operation=change.operation,
+            side=self.side,
+            bump="major" if lvl == ERR else self.bump,
+        )
+
+
+RULES: dict[str, Rule] = {}
+_BY_KIND: dict[tuple[str, str], list[Rule]] = {}
+
+
+def rule(
+    id: str,
+    level: str,
+    side: str,
+    *,
+    on: str | Iterable[str],
+    subject: str | None = None,
+    bump: str | None = None,
+) -> Callable[[Callable[[Change], Says | None]], Callable[[Change], Says | None]]:
+    """Register a rule; a duplicate id, an unknown level or side, or a missing docstring raises."""
+    if level not in LEVELS:
+        raise ValueError(f"rule {id}: level {level!r} is not one of {LEVELS}")
+    if side not in SIDES:
+        raise ValueError(f"rule {id}: side {side!r} is not one of {SIDES}")
+    kinds = (on,) if isinstance(on, str) else tuple(on)
+    # Without an explicit bump: an ERR is a major change, anything else an additive (minor) one.
+    the_bump = bump or ("major" if level == ERR else "minor")
+    if the_bump not in BUMPS:
+        raise ValueError(f"rule {id}: bump {the_bump!r} is not one of {BUMPS}")
+
+    def register(func: Callable[[Change], Says | None]) -> Callable[[Change], Says | None]:
+        if id in RULES:
+            raise ValueError(f"duplicate compat rule id {id!r}")
+        doc = (func.__doc__ or "").strip()
+        if not doc or "\n" in doc:
+            raise ValueError(f"rule {id}: needs a one-line docstring (its catalog entry)")
+        entry = Rule(id, level, side, kinds, subject, the_bump, doc, func)
+        RULES[id] = entry
+        for kind in kinds:
+            _BY_KIND.setdefault((kind, side), []).append(entry)
+        return func
+
+    return register
+
+
+def where(change: Change) -> str:
+    """Human words for where a change sits: "request body (application/json) property `a.b`"."""
+    place = change.extra.get("where", "")
+    if not change.name:
+        return place or "schema"
+    return f"{place} property `{change.name}`" if place else f"`{change.name}`"
+
+
+def show(value: Any) -> str:
+    """A value as it appears in a message (short, JSON-like)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(show, value)) + "]"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def rules_for(change: Change) -> list[Rule]:
+    """The rules that may explain a change (same kind, side and, when they name one, subject)."""
+    return [
+        r for r in _BY_KIND.get((change.kind, change.side), ())
+        if r.subject is None or r.subject == change.subject
+    ]
+
+
+def rule_catalog() -> list[dict[str, str]]:
+    """Every registered rule as {id, level, side, bump, doc}, sorted by id: the docs catalog."""
+    return [
+        {"id": r.id, "level": r.level, "side": r.side, "bump": r.bump, "doc": r.doc}
+        for r in sorted(RULES.values(), key=lambda r: r.id)
+    ]
+
+
+# The set of rule modules, in one place. Each import registers its rules.
+from conformance.compat import (  # noqa: E402
+    _check_headers,
+    _check_parameters,
+    _check_paths,
+    _check_request_body,
+    _check_responses,
+    _check_docs,
+    _check_security,
+    _semver,
+)
+
+_RULE_MODULES = (
+    _check_headers,
+    _check_parameters,
+    _check_paths,
+    _check_request_body,
+    _check_responses,
+    _check_docs,
+    _check_security,
+    _semver,
+)
