@@ -3,6 +3,15 @@
 The core imports nothing from `codegen`, `conformance` or `reference_impl`; they import it.
 """
 
+from croupier._client import (
+    ALL_SCOPES,
+    SANDBOX_CREDENTIALS,
+    SANDBOX_ROTATION_CREDENTIALS,
+    ContractClient,
+    Credentials,
+    new_idempotency_key,
+    new_trace_id,
+)
 from croupier._contract import (
     Contract,
     ContractError,
@@ -29,25 +38,30 @@ from croupier._signing import (
 
 __version__ = "0.1.0"
 
-__all__ = sorted(
-    [
-        "CURRENCY_EXPONENTS",
-        "Contract",
-        "ContractError",
-        "InvalidAmount",
-        "SIGNATURE_HEADER",
-        "SignatureError",
-        "__version__",
-        "body_digest",
-        "bundle_openapi",
-        "canonical_string",
-        "contract_root",
-        "format_minor",
-        "load_contract",
-        "load_document",
-        "parse_amount",
-        "parse_signature_header",
-        "sign_request",
-        "verify_signature",
-    ]
-)
+__all__ = [
+    "ALL_SCOPES",
+    "CURRENCY_EXPONENTS",
+    "ContractClient",
+    "Credentials",
+    "SANDBOX_CREDENTIALS",
+    "SANDBOX_ROTATION_CREDENTIALS",
+    "new_idempotency_key",
+    "new_trace_id",
+    "Contract",
+    "ContractError",
+    "InvalidAmount",
+    "SIGNATURE_HEADER",
+    "SignatureError",
+    "__version__",
+    "body_digest",
+    "bundle_openapi",
+    "canonical_string",
+    "contract_root",
+    "format_minor",
+    "load_contract",
+    "load_document",
+    "parse_amount",
+    "parse_signature_header",
+    "sign_request",
+    "verify_signature",
+]

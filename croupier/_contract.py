@@ -71,7 +71,8 @@ def _load_cached(path: str, mtime_ns: int) -> Any:
             return json.loads(text)
         return yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ContractError(f"{path}: not valid {'JSON' if path.endswith('json') else 'YAML'}: {exc}")
+        kind = "JSON" if path.endswith("json") else "YAML"
+        raise ContractError(f"{path}: not valid {kind}: {exc}") from None
 
 
 def load_document(path: str | os.PathLike[str]) -> Any:
@@ -120,7 +121,7 @@ def _component_name(path: Path, pointer: str, target: Any) -> tuple[str, str]:
         stem = re.sub(r"[^A-Za-z0-9]+", " ", path.stem).title().replace(" ", "")
         return "schemas", stem
     raise ContractError(
-        f"{path}#{pointer}: external $refs must point at a whole file or at components/<kind>/<name>"
+        f"{path}#{pointer}: external $refs must name a whole file or components/<kind>/<name>"
     )
 
 
@@ -139,7 +140,11 @@ def bundle_openapi(path: str | os.PathLike[str]) -> dict[str, Any]:
         if not isinstance(entries, dict):
             continue
         for name, entry in entries.items():
-            if isinstance(entry, dict) and set(entry) == {"$ref"} and not entry["$ref"].startswith("#"):
+            if (
+                isinstance(entry, dict)
+                and set(entry) == {"$ref"}
+                and not entry["$ref"].startswith("#")
+            ):
                 file_part, _, pointer = entry["$ref"].partition("#")
                 aliases[(str((root_path.parent / file_part).resolve()), pointer)] = (section, name)
 
@@ -273,7 +278,8 @@ class Contract:
     def schema_files(self) -> list[Path]:
         """Every hand-written JSON Schema file under schemas/ (the Avro twins excluded)."""
         return sorted(
-            p for p in self.schemas_dir.rglob("*.json")
+            p
+            for p in self.schemas_dir.rglob("*.json")
             if "examples" not in p.parts and "avro" not in p.relative_to(self.schemas_dir).parts
         )
 
@@ -292,7 +298,9 @@ class Contract:
                     for ex in sorted((path.parent / "examples").glob("*.json"))
                 )
                 found.append(
-                    EventSchema(path.parent.name, int(path.stem), path, load_document(path), examples)
+                    EventSchema(
+                        path.parent.name, int(path.stem), path, load_document(path), examples
+                    )
                 )
             return found
 
@@ -316,8 +324,13 @@ class Contract:
             resources = []
             for path in self.schema_files():
                 data = load_document(path)
-                uri = data.get("$id") or SCHEMA_BASE_URI + path.relative_to(self.schemas_dir).as_posix()
-                resources.append((uri, Resource.from_contents(data, default_specification=DRAFT202012)))
+                uri = (
+                    data.get("$id")
+                    or SCHEMA_BASE_URI + path.relative_to(self.schemas_dir).as_posix()
+                )
+                resources.append(
+                    (uri, Resource.from_contents(data, default_specification=DRAFT202012))
+                )
             return Registry().with_resources(resources)
 
         return self._memo("registry", make)

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "serve": "reference_impl._command:serve",
     "certify": "conformance.certify._command:certify",
     "compat": "conformance.compat._command:compat",
+    "docs": "codegen._docs_command:docs",
 }
 
 app = typer.Typer(

@@ -1,0 +1,157 @@
+"""A signed HTTP client for the contract: mandatory headers, request signature, bearer token.
+
+`croupier certify`, the sandbox's tests and the docs' worked example all use it, so a
+provider's own code can too. It wraps any `httpx.Client` (a Starlette TestClient included).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json as _json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from croupier._signing import SIGNATURE_HEADER, sign_request
+
+__all__ = [
+    "ALL_SCOPES",
+    "SANDBOX_CREDENTIALS",
+    "SANDBOX_ROTATION_CREDENTIALS",
+    "ContractClient",
+    "Credentials",
+    "new_idempotency_key",
+    "new_trace_id",
+]
+
+ALL_SCOPES = ("sessions:write", "bets:write", "settlements:write", "events:publish")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who calls: brand, region, provider, and the key that signs and fetches tokens."""
+
+    key_id: str
+    secret: str
+    brand: str = "brand_demo"
+    region: str = "MT"
+    provider: str = "prov_demo"
+
+
+# The sandbox's seeded credentials (`croupier serve` prints them). A second key,
+# SANDBOX_ROTATION_CREDENTIALS, is active at the same time to exercise key rotation.
+SANDBOX_CREDENTIALS = Credentials(key_id="sbx-2026a", secret="sandbox-secret-a")
+SANDBOX_ROTATION_CREDENTIALS = Credentials(key_id="sbx-2026b", secret="sandbox-secret-b")
+
+_counter = itertools.count(1)
+
+
+def new_trace_id() -> str:
+    """A fresh trace id that matches the contract's pattern."""
+    return f"trc-{uuid.uuid4().hex[:20]}"
+
+
+def new_idempotency_key(prefix: str = "idem") -> str:
+    """A fresh idempotency key that matches the contract's pattern."""
+    return f"{prefix}-{uuid.uuid4().hex[:16]}-{next(_counter)}"
+
+
+@dataclass
+class ContractClient:
+    """Sends contract calls with the mandatory headers, a signature and a bearer token."""
+
+    http: httpx.Client
+    credentials: Credentials = SANDBOX_CREDENTIALS
+    scopes: tuple[str, ...] = ALL_SCOPES
+    token_path: str = "/oauth/token"
+    _token: str | None = field(default=None, repr=False)
+    _token_expiry: float = field(default=0.0, repr=False)
+
+    def token(self) -> str:
+        """Return a cached bearer token, fetching a new one with client credentials if needed."""
+        if self._token is None or time.time() > self._token_expiry - 30:
+            response = self.http.post(
+                self.token_path,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.credentials.key_id,
+                    "client_secret": self.credentials.secret,
+                    "scope": " ".join(self.scopes),
+                },
+            )
+            response.raise_for_status()
+            body = response.json()
+            self._token = str(body["access_token"])
+            self._token_expiry = time.time() + float(body.get("expires_in", 300))
+        return self._token
+
+    def headers(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        idempotency_key: str | None = None,
+        trace_id: str | None = None,
+        sign: bool = True,
+        bearer: bool = True,
+        timestamp: int | None = None,
+    ) -> dict[str, str]:
+        """Build the headers of one call; callers may drop or overwrite any of them."""
+        headers = {
+            "X-Trace-Id": trace_id or new_trace_id(),
+            "X-Brand-Id": self.credentials.brand,
+            "X-Region": self.credentials.region,
+            "X-Provider-Id": self.credentials.provider,
+        }
+        if body:
+            headers["Content-Type"] = "application/json"
+        if idempotency_key is not None:
+            headers["X-Idempotency-Key"] = idempotency_key
+        if sign:
+            headers[SIGNATURE_HEADER] = sign_request(
+                method, path, body, self.credentials.key_id, self.credentials.secret, timestamp
+            )
+        if bearer:
+            headers["Authorization"] = f"Bearer {self.token()}"
+        return headers
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        content: bytes | None = None,
+        idempotency_key: str | None = None,
+        auto_key: bool = True,
+        trace_id: str | None = None,
+        sign: bool = True,
+        bearer: bool = True,
+        timestamp: int | None = None,
+        drop: tuple[str, ...] = (),
+        extra: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one call; writes get a fresh idempotency key unless given or auto_key is off."""
+        method = method.upper()
+        if content is None:
+            content = b"" if json is None else _json.dumps(json, separators=(",", ":")).encode()
+        if idempotency_key is None and auto_key and method != "GET":
+            idempotency_key = new_idempotency_key()
+        headers = self.headers(
+            method,
+            path,
+            content,
+            idempotency_key=idempotency_key,
+            trace_id=trace_id,
+            sign=sign,
+            bearer=bearer,
+            timestamp=timestamp,
+        )
+        for name in drop:
+            headers.pop(name, None)
+        headers.update(extra or {})
+        return self.http.request(method, path, content=content, headers=headers)
