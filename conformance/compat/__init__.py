@@ -1,0 +1,41 @@
+"""Compat: one evolution verdict across the HTTP contract and the event schemas, with its semver bump.
+
+May import `croupier` (loading and bundling), the `avro` library and the standard library;
+nothing imports it but `croupier.cli` (through `_command`) and the docs generator
+(through `rule_catalog`).
+"""
+
+from conformance.compat._avro import compare_avro
+from conformance.compat._compare import MODES, CompatResult, compare_loaded
+from conformance.compat._jsonschema import POLICIES, compare_jsonschema, jsonschema_differences
+from conformance.compat._loader import CompatError, Loaded, load_argument
+from conformance.compat._openapi import diff_openapi, explain
+from conformance.compat._registry import RULES, Change, Finding, rule_catalog
+from conformance.compat._report import FORMATS, render
+from conformance.compat._semver import declared_bump, parse_version, required_bump
+
+__all__ = sorted(
+    [
+        "FORMATS",
+        "MODES",
+        "POLICIES",
+        "RULES",
+        "Change",
+        "CompatError",
+        "CompatResult",
+        "Finding",
+        "Loaded",
+        "compare_avro",
+        "compare_jsonschema",
+        "compare_loaded",
+        "declared_bump",
+        "diff_openapi",
+        "explain",
+        "jsonschema_differences",
+        "load_argument",
+        "parse_version",
+        "render",
+        "required_bump",
+        "rule_catalog",
+    ]
+)

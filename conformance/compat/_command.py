@@ -1,0 +1,75 @@
+"""`croupier compat`: the typer command; heavy imports stay inside the function."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["compat"]
+
+
+def _fail(reason: str) -> typer.Exit:
+    typer.echo(f"croupier compat: cannot run: {reason}", err=True)
+    return typer.Exit(2)
+
+
+def compat(
+    documents: Annotated[list[str], typer.Argument(
+        help="[EARLIER …] BASE REVISION: OpenAPI, JSON Schema or Avro files, contract folders, or git:REF.",
+        show_default=False)],
+    format: Annotated[str, typer.Option("--format", help="text, json, markdown, junit or github.")] = "text",
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at this level or above: ERR, WARN or INFO.")] = "ERR",
+    mode: Annotated[str, typer.Option("--mode", help="backward, forward, full, or their -transitive forms.")] = "backward",
+    type_: Annotated[str | None, typer.Option("--type", help="Force the type: openapi, jsonschema or avro.")] = None,
+    policy: Annotated[str, typer.Option("--policy", help="JSON Schema policy: croupier, confluent-strict or confluent-lenient.")] = "croupier",
+    levels: Annotated[Path | None, typer.Option("--levels", help="YAML/JSON mapping rule id -> ERR|WARN|INFO.")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="Judge x-sunset dates as of this ISO date.", hidden=True)] = None,
+) -> None:
+    """Judge how the contract evolved (HTTP and events): findings, explanations, required semver bump."""
+    import datetime as dt
+    import tempfile
+
+    from conformance.compat._compare import compare_loaded
+    from conformance.compat._loader import CompatError, load_argument
+    from conformance.compat._registry import LEVELS
+    from conformance.compat._report import FORMATS, render
+    from croupier._contract import ContractError
+
+    if format not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
+    if fail_on.upper() not in LEVELS:
+        raise _fail(f"--fail-on must be one of {', '.join(LEVELS)}, not {fail_on!r}")
+    if len(documents) < 2:
+        raise _fail("give at least BASE and REVISION")
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        raise _fail(f"--today {today!r} is not an ISO date") from None
+    try:
+        level_map = _read_levels(levels) if levels else {}
+        with tempfile.TemporaryDirectory(prefix="croupier-compat-") as work:
+            loaded = [load_argument(arg, type_, Path(work)) for arg in documents]
+            result = compare_loaded(loaded, mode=mode, policy=policy, levels=level_map, today=day)
+    except (CompatError, ContractError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(render(result, format, fail_on.upper()))
+    raise typer.Exit(1 if result.reaches(fail_on.upper()) else 0)
+
+
+def _read_levels(path: Path) -> dict[str, str]:
+    import json
+
+    import yaml
+
+    from conformance.compat._loader import CompatError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except OSError as exc:
+        raise CompatError(f"{path}: cannot read: {exc.strerror}") from None
+    except (ValueError, yaml.YAMLError):
+        raise CompatError(f"{path}: not valid YAML/JSON") from None
+    if not isinstance(data, dict):
+        raise CompatError(f"{path}: the levels file must map rule ids to ERR, WARN or INFO")
+    return {str(k): str(v).upper() for k, v in data.items()}

@@ -1,0 +1,513 @@
+"""Event JSON Schema (2020-12) compatibility: a structural diff, judged by a policy.
+
+The diff names each difference the way Confluent Schema Registry's JSON Schema provider does
+(`OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL`, `TYPE_NARROWED` …), so the two policies
+`confluent-strict` and `confluent-lenient` reproduce a registry's verdicts by judging the same
+differences with the registry's compatible sets. Our own policy, `croupier`, reads the contract
+as written: producers only write declared properties, so adding an optional property to an
+open schema is additive, not a break. docs/guide/jsonschema-policies.md explains the difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.compat._registry import ERR, INFO, WARN, Finding
+
+__all__ = ["DIFFERENCE_TYPES", "POLICIES", "compare_jsonschema", "jsonschema_differences"]
+
+# Changes Confluent's strict JSON Schema check accepts (backward: old data, new reader).
+_STRICT = frozenset({
+    "ID_CHANGED", "DESCRIPTION_CHANGED", "TITLE_CHANGED", "DEFAULT_CHANGED", "SCHEMA_REMOVED",
+    "TYPE_EXTENDED", "MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MIN_LENGTH_DECREASED",
+    "MIN_LENGTH_REMOVED", "PATTERN_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED",
+    "MINIMUM_DECREASED", "MINIMUM_REMOVED", "EXCLUSIVE_MAXIMUM_INCREASED",
+    "EXCLUSIVE_MAXIMUM_REMOVED", "EXCLUSIVE_MINIMUM_DECREASED", "EXCLUSIVE_MINIMUM_REMOVED",
+    "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED", "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
+    "REQUIRED_ATTRIBUTE_REMOVED", "MAX_PROPERTIES_INCREASED", "MAX_PROPERTIES_REMOVED",
+    "MIN_PROPERTIES_DECREASED", "MIN_PROPERTIES_REMOVED", "ADDITIONAL_PROPERTIES_ADDED",
+    "ADDITIONAL_PROPERTIES_EXTENDED", "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
+    "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "MAX_ITEMS_INCREASED",
+    "MAX_ITEMS_REMOVED", "MIN_ITEMS_DECREASED", "MIN_ITEMS_REMOVED", "UNIQUE_ITEMS_REMOVED",
+    "ENUM_ARRAY_EXTENDED", "COMBINED_TYPE_EXTENDED", "PRODUCT_TYPE_NARROWED",
+    "SUM_TYPE_EXTENDED", "NOT_TYPE_NARROWED",
+})
+# What Confluent's lenient set adds: it stops worrying about what undeclared properties held.
+_LENIENT = _STRICT | {
+    "ADDITIONAL_PROPERTIES_NARROWED", "ADDITIONAL_PROPERTIES_REMOVED",
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
+    "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+}
+# Ours: an optional property added to an open schema is additive (producers write only
+# declared properties, a rule the lint enforces); a required one still breaks old data.
+_CROUPIER = _STRICT | {"OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"}
+# Ours again: compatible for data we produce, but worth a warning.
+_CROUPIER_WARN = frozenset({"ADDITIONAL_PROPERTIES_REMOVED", "ADDITIONAL_PROPERTIES_NARROWED"})
+_DOCS_ONLY = frozenset({"DESCRIPTION_CHANGED", "TITLE_CHANGED", "ID_CHANGED"})
+
+POLICIES: dict[str, frozenset[str]] = {
+    "croupier": _CROUPIER | _CROUPIER_WARN,
+    "confluent-strict": _STRICT,
+    "confluent-lenient": _LENIENT,
+}
+
+# Why a difference matters, in the reader/writer words of the check that found it.
+DIFFERENCE_TYPES: dict[str, str] = {
+    "TYPE_CHANGED": "the value's type changed: data of the old type fails the new schema",
+    "TYPE_NARROWED": "the value's type narrowed (number to integer): some old values fail",
+    "TYPE_EXTENDED": "the value's type widened: every old value still passes",
+    "REQUIRED_ATTRIBUTE_ADDED": "a property became required: old data that omits it fails",
+    "REQUIRED_ATTRIBUTE_REMOVED": "a property became optional: old data still passes",
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": (
+        "an optional property was added to a schema without additionalProperties: false; old "
+        "data could already hold that name with any value, so a registry cannot prove it passes"
+    ),
+    "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": (
+        "a required property was added to an open schema: old data does not have it"
+    ),
+    "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL": (
+        "a required property was added to a closed schema: old data does not have it"
+    ),
+    "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL": (
+        "an optional property was added to a closed schema: old data cannot hold it, so it passes"
+    ),
+    "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL": (
+        "a property was removed from a closed schema: old data holding it now fails"
+    ),
+    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL": (
+        "a property was removed from an open schema: old data holding it still passes"
+    ),
+    "ADDITIONAL_PROPERTIES_REMOVED": (
+        "the schema was closed (additionalProperties: false): old data with extra fields fails"
+    ),
+    "ADDITIONAL_PROPERTIES_NARROWED": "additionalProperties got a schema: extra fields are checked",
+    "ENUM_ARRAY_NARROWED": "enum values were removed: old data holding them fails",
+    "ENUM_ARRAY_CHANGED": "enum values were replaced: old data holding the old ones fails",
+    "ENUM_ARRAY_EXTENDED": "enum values were added: old data still passes, old readers may not know them",
+    "SUM_TYPE_NARROWED": "a oneOf/anyOf branch was removed: old data matching only it fails",
+    "SUM_TYPE_EXTENDED": "a oneOf/anyOf branch was added: old data still passes",
+    "PRODUCT_TYPE_EXTENDED": "an allOf part was added: old data must satisfy one more schema",
+    "COMBINED_TYPE_SUBSCHEMAS_CHANGED": "a oneOf/anyOf/allOf branch changed incompatibly",
+    "COMBINED_TYPE_CHANGED": "the combination keyword changed (say anyOf to oneOf)",
+    "DESCRIPTION_CHANGED": "documentation only",
+    "TITLE_CHANGED": "documentation only",
+    "DEFAULT_CHANGED": "the documented default changed; validation is unaffected",
+}
+_TIGHT = re.compile(r"^(MAX_\w+_DECREASED|MIN_\w+_INCREASED|EXCLUSIVE_MAXIMUM_DECREASED|"
+                    r"EXCLUSIVE_MINIMUM_INCREASED|\w+_ADDED|MULTIPLE_OF_EXPANDED|\w+_CHANGED)$")
+
+
+def _why(kind: str) -> str:
+    if kind in DIFFERENCE_TYPES:
+        return DIFFERENCE_TYPES[kind]
+    words = kind.lower().replace("_", " ")
+    if _TIGHT.match(kind):
+        return f"{words}: values valid under the old schema may fail the new one"
+    return f"{words}: values valid under the old schema still pass"
+
+
+@dataclass
+class _Ctx:
+    compatible: frozenset[str]
+    resolve_o: Callable[[Any], Any]  # a local $ref means "in my own document": one per side
+    resolve_u: Callable[[Any], Any]
+    diffs: list[tuple[str, str]] = field(default_factory=list)
+    visiting: set[tuple[int, int]] = field(default_factory=set)
+
+    def sub(self, swap: bool = False) -> _Ctx:
+        if swap:
+            return _Ctx(self.compatible, self.resolve_u, self.resolve_o, [], set())
+        return _Ctx(self.compatible, self.resolve_o, self.resolve_u, [], self.visiting)
+
+    def add(self, kind: str, path: str) -> None:
+        self.diffs.append((kind, path or "#/"))
+
+    @property
+    def ok(self) -> bool:
+        return all(k in self.compatible for k, _ in self.diffs)
+
+
+_ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples",
+                "$defs", "definitions", "deprecated", "readOnly", "writeOnly", "format"}
+
+
+def _kind(s: Any) -> str:
+    if s is False:
+        return "false"
+    if s is True or not isinstance(s, dict):
+        return "empty"
+    if "enum" in s or "const" in s:
+        return "enum"
+    if any(k in s for k in ("anyOf", "oneOf", "allOf")):
+        return "combined"
+    if "not" in s:
+        return "not"
+    t = s.get("type")
+    if isinstance(t, list):
+        return "combined" if len(t) > 1 else str(t[0]) if t else "empty"
+    if t in ("integer", "number"):
+        return "number"
+    if t:
+        return str(t)
+    if any(k in s for k in ("properties", "required", "additionalProperties", "patternProperties")):
+        return "object"
+    if any(k in s for k in ("items", "prefixItems", "maxItems", "minItems")):
+        return "array"
+    if any(k in s for k in ("maxLength", "minLength", "pattern")):
+        return "string"
+    if any(k in s for k in ("maximum", "minimum", "multipleOf")):
+        return "number"
+    return "empty" if all(k in _ANNOTATIONS for k in s) else "object"
+
+
+def _combined(s: dict[str, Any]) -> tuple[str, list[Any]]:
+    for kw in ("anyOf", "oneOf", "allOf"):
+        if isinstance(s.get(kw), list):
+            return kw, list(s[kw])
+    # A type array is a union of single-type schemas sharing the other keywords.
+    rest = {k: v for k, v in s.items() if k != "type"}
+    return "anyOf", [{**rest, "type": t} for t in s["type"]]
+
+
+def _bound(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], kw: str, name: str, path: str,
+           larger_is: str) -> None:
+    a, b = o.get(kw), u.get(kw)
+    if a == b or isinstance(a, bool) or isinstance(b, bool):
+        return
+    if a is None:
+        ctx.add(f"{name}_ADDED", path)
+    elif b is None:
+        ctx.add(f"{name}_REMOVED", path)
+    else:
+        ctx.add(f"{name}_{'INCREASED' if b > a else 'DECREASED'}", path)
+    del larger_is
+
+
+def _compare(ctx: _Ctx, o: Any, u: Any, path: str) -> None:
+    if o is None and u is None:
+        return
+    if o is None:
+        ctx.add("SCHEMA_ADDED", path)
+        return
+    if u is None:
+        ctx.add("SCHEMA_REMOVED", path)
+        return
+    o, u = ctx.resolve_o(o), ctx.resolve_u(u)
+    ko, ku = _kind(o), _kind(u)
+    if ko != "combined" and ku == "combined":
+        crit, subs = _combined(u)
+        if len(subs) == 1 or crit in ("anyOf", "oneOf"):
+            for s in subs:
+                sub = ctx.sub()
+                _compare(sub, o, s, path)
+                if sub.ok:
+                    ctx.diffs.extend(sub.diffs)
+                    if len(subs) > 1:
+                        ctx.add("SUM_TYPE_EXTENDED", path)
+                    return
+    elif ko == "combined" and ku != "combined":
+        crit, subs = _combined(o)
+        if len(subs) == 1 or crit == "allOf":
+            for s in subs:
+                sub = ctx.sub()
+                _compare(sub, s, u, path)
+                if sub.ok:
+                    ctx.diffs.extend(sub.diffs)
+                    if len(subs) > 1:
+                        ctx.add("PRODUCT_TYPE_NARROWED", path)
+                    return
+    if ko != ku:
+        if ko != "false" and ku != "empty":
+            ctx.add("TYPE_CHANGED", path)
+        return
+    key = (id(o), id(u))
+    if key in ctx.visiting:
+        return  # recursive schema: this pair is already being compared further up
+    ctx.visiting.add(key)
+    try:
+        _same_kind(ctx, ko, o, u, path)
+    finally:
+        ctx.visiting.discard(key)
+
+
+def _same_kind(ctx: _Ctx, kind: str, o: Any, u: Any, path: str) -> None:
+    if not isinstance(o, dict) or not isinstance(u, dict):
+        return
+    for kw, name in (("$id", "ID"), ("title", "TITLE"), ("description", "DESCRIPTION"),
+                     ("default", "DEFAULT")):
+        if o.get(kw) != u.get(kw):
+            ctx.add(f"{name}_CHANGED", path)
+    if kind == "string":
+        _bound(ctx, o, u, "maxLength", "MAX_LENGTH", path, "")
+        _bound(ctx, o, u, "minLength", "MIN_LENGTH", path, "")
+        if o.get("pattern") != u.get("pattern"):
+            ctx.add("PATTERN_ADDED" if o.get("pattern") is None else
+                    "PATTERN_REMOVED" if u.get("pattern") is None else "PATTERN_CHANGED", path)
+    elif kind == "number":
+        for kw, name in (("maximum", "MAXIMUM"), ("minimum", "MINIMUM"),
+                         ("exclusiveMaximum", "EXCLUSIVE_MAXIMUM"),
+                         ("exclusiveMinimum", "EXCLUSIVE_MINIMUM")):
+            _bound(ctx, o, u, kw, name, path, "")
+        a, b = o.get("multipleOf"), u.get("multipleOf")
+        if a != b:
+            if a is None:
+                ctx.add("MULTIPLE_OF_ADDED", path)
+            elif b is None:
+                ctx.add("MULTIPLE_OF_REMOVED", path)
+            elif b and a / b == int(a / b):
+                ctx.add("MULTIPLE_OF_REDUCED", path)
+            elif a and b / a == int(b / a):
+                ctx.add("MULTIPLE_OF_EXPANDED", path)
+            else:
+                ctx.add("MULTIPLE_OF_CHANGED", path)
+        oi, ui = o.get("type") == "integer", u.get("type") == "integer"
+        if ui and not oi:
+            ctx.add("TYPE_NARROWED", path)
+        elif oi and not ui:
+            ctx.add("TYPE_EXTENDED", path)
+    elif kind == "enum":
+        a = o["enum"] if "enum" in o else [o.get("const")]
+        b = u["enum"] if "enum" in u else [u.get("const")]
+        if a != b:
+            if all(x in b for x in a):
+                ctx.add("ENUM_ARRAY_EXTENDED", path)
+            elif all(x in a for x in b):
+                ctx.add("ENUM_ARRAY_NARROWED", path)
+            else:
+                ctx.add("ENUM_ARRAY_CHANGED", path)
+    elif kind == "combined":
+        _compare_combined(ctx, o, u, path)
+    elif kind == "not":
+        sub = ctx.sub(swap=True)
+        _compare(sub, u.get("not"), o.get("not"), path + "/not")
+        if sub.diffs:
+            ctx.add("NOT_TYPE_NARROWED" if sub.ok else "NOT_TYPE_EXTENDED", path)
+    elif kind == "object":
+        _compare_object(ctx, o, u, path)
+    elif kind == "array":
+        _bound(ctx, o, u, "maxItems", "MAX_ITEMS", path, "")
+        _bound(ctx, o, u, "minItems", "MIN_ITEMS", path, "")
+        if bool(o.get("uniqueItems")) != bool(u.get("uniqueItems")):
+            ctx.add("UNIQUE_ITEMS_ADDED" if u.get("uniqueItems") else "UNIQUE_ITEMS_REMOVED", path)
+        if isinstance(o.get("items"), dict | bool) or isinstance(u.get("items"), dict | bool):
+            _compare(ctx, o.get("items", True), u.get("items", True), path + "/items")
+
+
+def _compare_combined(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) -> None:
+    co, so = _combined(o)
+    cu, su = _combined(u)
+    if co != cu:
+        ctx.add("COMBINED_TYPE_CHANGED", path)
+        return
+    if len(so) < len(su):
+        ctx.add("PRODUCT_TYPE_EXTENDED" if co == "allOf" else "SUM_TYPE_EXTENDED", path)
+    elif len(so) > len(su):
+        ctx.add("PRODUCT_TYPE_NARROWED" if co == "allOf" else "SUM_TYPE_NARROWED", path)
+    # Each branch of the smaller side must find a compatible partner on the other side.
+    pairs_from, pairs_to, flip = (so, su, False) if len(so) <= len(su) else (su, so, True)
+    used: set[int] = set()
+    for i, a in enumerate(pairs_from):
+        match = None
+        for j, b in enumerate(pairs_to):
+            if j in used:
+                continue
+            sub = ctx.sub()
+            _compare(sub, b if flip else a, a if flip else b, f"{path}/{co}/{i}")
+            if sub.ok:
+                match = (j, sub)
+                break
+        if match is None:
+            ctx.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", path)
+            return
+        used.add(match[0])
+        ctx.diffs.extend(match[1].diffs)
+
+
+def _open(s: dict[str, Any]) -> bool:
+    ap = s.get("additionalProperties", True)
+    return not s.get("patternProperties") and (ap is True or ap == {})
+
+
+def _partial(s: dict[str, Any], name: str) -> Any:
+    for pattern, sub in (s.get("patternProperties") or {}).items():
+        try:
+            if re.search(pattern, name):
+                return sub
+        except re.error:
+            continue
+    ap = s.get("additionalProperties", True)
+    return ap if isinstance(ap, dict) and ap else None
+
+
+def _has_default(ctx: _Ctx, s: Any) -> bool:
+    s = ctx.resolve_u(s)
+    return isinstance(s, dict) and "default" in s
+
+
+def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) -> None:
+    op, up = o.get("properties") or {}, u.get("properties") or {}
+    oreq, ureq = set(o.get("required") or ()), set(u.get("required") or ())
+    for name in op:
+        if name in up:
+            p = f"{path}/required/{name}"
+            if name in oreq and name not in ureq:
+                ctx.add("REQUIRED_ATTRIBUTE_REMOVED", p)
+            elif name in ureq and name not in oreq:
+                ctx.add("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if _has_default(ctx, up[name])
+                        else "REQUIRED_ATTRIBUTE_ADDED", p)
+    for name in sorted(set(op) | set(up)):
+        p = f"{path}/properties/{name}"
+        if name not in up:
+            if _open(u):
+                ctx.add("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", p)
+            elif (partial := _partial(u, name)) is not None:
+                sub = ctx.sub()
+                _compare(sub, op[name], partial, p)
+                ctx.diffs.extend(sub.diffs)
+                ctx.add("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if sub.ok
+                        else "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", p)
+            elif op[name] is False:
+                ctx.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", p)
+            else:
+                ctx.add("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", p)
+        elif name not in op:
+            if _open(o):
+                if _kind(ctx.resolve_u(up[name])) == "empty":
+                    ctx.add("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", p)
+                elif name in ureq:
+                    ctx.add("REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", p)
+                else:
+                    ctx.add("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", p)
+                continue
+            if (partial := _partial(o, name)) is not None:
+                sub = ctx.sub()
+                _compare(sub, partial, up[name], p)
+                ctx.diffs.extend(sub.diffs)
+                ctx.add("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if sub.ok
+                        else "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", p)
+            if name in ureq:
+                ctx.add("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"
+                        if _has_default(ctx, up[name])
+                        else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", p)
+            else:
+                ctx.add("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", p)
+        else:
+            _compare(ctx, op[name], up[name], p)
+    ap = f"{path}/additionalProperties"
+    oap, uap = o.get("additionalProperties", True), u.get("additionalProperties", True)
+    if (oap is not False) != (uap is not False):
+        ctx.add("ADDITIONAL_PROPERTIES_ADDED" if uap is not False else "ADDITIONAL_PROPERTIES_REMOVED", ap)
+    elif not isinstance(oap, dict) and isinstance(uap, dict) and uap:
+        ctx.add("ADDITIONAL_PROPERTIES_NARROWED", ap)
+    elif isinstance(oap, dict) and oap and not isinstance(uap, dict):
+        ctx.add("ADDITIONAL_PROPERTIES_EXTENDED", ap)
+    elif isinstance(oap, dict) and isinstance(uap, dict):
+        _compare(ctx, oap, uap, ap)
+    _bound(ctx, o, u, "maxProperties", "MAX_PROPERTIES", path, "")
+    _bound(ctx, o, u, "minProperties", "MIN_PROPERTIES", path, "")
+
+
+def _resolver(root: Any, lookup: dict[str, Any] | None) -> Callable[[Any], Any]:
+    def resolve(node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+            ref = node["$ref"]
+            seen.add(ref)
+            doc_part, _, frag = ref.partition("#")
+            doc = root if not doc_part else (lookup or {}).get(doc_part)
+            if doc is None:
+                return {}  # unknown target: unconstrained, as a registry without the reference would
+            target = doc
+            for raw in frag.lstrip("/").split("/") if frag.strip("/") else []:
+                part = raw.replace("~1", "/").replace("~0", "~")
+                target = target.get(part) if isinstance(target, dict) else None
+            node = target if target is not None else {}
+        return node
+
+    return resolve
+
+
+def jsonschema_differences(
+    original: Any, update: Any, policy: str = "croupier", lookup: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """Every difference from `original` to `update` as (TYPE, json path), in registry terms."""
+    ctx = _Ctx(POLICIES[policy], _resolver(original, lookup), _resolver(update, lookup))
+    _compare(ctx, original, update, "#")
+    return ctx.diffs
+
+
+def _level(policy: str, kind: str) -> str:
+    compatible = POLICIES[policy]
+    if kind not in compatible:
+        return ERR
+    if policy == "croupier" and kind in _CROUPIER_WARN:
+        return WARN
+    return INFO
+
+
+def compare_jsonschema(
+    name: str,
+    pointer: str,
+    base: Any,
+    rev: Any,
+    *,
+    mode: str = "backward",
+    policy: str = "croupier",
+    lookup: dict[str, Any] | None = None,
+    earlier: list[Any] | None = None,
+) -> list[Finding]:
+    """Findings for one event schema evolving from `base` to `rev` under a mode and a policy."""
+    checks: list[tuple[str, Any, Any, str]] = []
+    previous = [*(earlier or []), base] if mode.endswith("-transitive") else [base]
+    for i, old in enumerate(previous):
+        label = "" if old is base else f" (against earlier version {i + 1})"
+        if mode.startswith(("backward", "full")):
+            checks.append(("backward", old, rev, label))
+        if mode.startswith(("forward", "full")):
+            checks.append(("forward", rev, old, label))
+    findings: list[Finding] = []
+    seen: set[tuple[str, str, str]] = set()
+    for direction, original, update, label in checks:
+        primary = direction == "backward" and original is base
+        for kind, path in jsonschema_differences(original, update, policy, lookup):
+            level = _level(policy, kind)
+            if level == INFO and not primary and not (direction == "forward" and mode == "forward"):
+                continue  # compatible differences are reported once, from the base-to-revision diff
+            key = (direction, kind, path)
+            if key in seen:
+                continue
+            seen.add(key)
+            reader = "the new schema reading old events" if direction == "backward" else \
+                "the old schema reading new events"
+            findings.append(Finding(
+                id="event-" + kind.lower().replace("_", "-"),
+                level=level,
+                message=f"event {name}: {kind} at {path} ({direction}{label}, policy {policy})",
+                location=f"{pointer}{path[1:] if path.startswith('#') else path}",
+                explanation=f"{_why(kind)}; checked as {reader}",
+                advice=_advice(kind, level),
+                operation="",
+                side="event",
+                bump="major" if level == ERR else "patch" if kind in _DOCS_ONLY else "minor",
+            ))
+    return findings
+
+
+def _advice(kind: str, level: str) -> str:
+    if level != ERR:
+        return "no action needed" if kind in _DOCS_ONLY else "bump the event's minor version"
+    if "OPEN_CONTENT_MODEL" in kind:
+        return ("close the schema (additionalProperties: false) in a new major, or judge with "
+                "the croupier policy if producers only write declared properties")
+    return ("make the change in a new major version file schemas/events/<type>/<major+1>.json "
+            "and keep publishing the old one")

@@ -1,0 +1,128 @@
+"""Render a verdict: text, json, markdown (a changelog section), junit, github annotations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from xml.etree import ElementTree as ET
+
+from conformance.compat._compare import CompatResult
+from conformance.compat._registry import ERR, INFO, RULES, WARN, Finding
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS = ("text", "json", "markdown", "junit", "github")
+_RANK = {ERR: 3, WARN: 2, INFO: 1}
+_DEPRECATIONS = frozenset({"endpoint-deprecated", "api-removed-after-sunset"})
+
+
+def _verdict(r: CompatResult) -> str:
+    state = "BREAKING" if r.breaking else "compatible"
+    return (f"{state}: {r.base_label} -> {r.revision_label}; required bump {r.required_bump}, "
+            f"declared bump {r.declared_bump}")
+
+
+def _text(r: CompatResult) -> str:
+    lines = [_verdict(r)]
+    for f in r.findings:
+        where = f"{f.operation}  " if f.operation else ""
+        lines.append(f"{f.level:<4} {f.id}  {where}{f.location}")
+        lines.append(f"     {f.message}")
+        lines.append(f"     why: {f.explanation}")
+        if f.advice:
+            lines.append(f"     instead: {f.advice}")
+    counts = ", ".join(f"{sum(f.level == lvl for f in r.findings)} {lvl}" for lvl in (ERR, WARN, INFO))
+    lines.append(f"{len(r.findings)} findings ({counts})")
+    return "\n".join(lines)
+
+
+def _md_item(f: Finding) -> str:
+    where = f"`{f.operation}` " if f.operation else ""
+    return f"- {where}{f.message} (`{f.id}`) — {f.explanation}"
+
+
+def _markdown(r: CompatResult) -> str:
+    version = r.revision_version or r.revision_label
+    out = [f"## {version} — {dt.date.today().isoformat()}", ""]
+    groups: dict[str, list[Finding]] = {"Breaking": [], "Additive": [], "Deprecations": [],
+                                        "Documentation": []}
+    for f in r.findings:
+        if f.id in _DEPRECATIONS:
+            groups["Deprecations"].append(f)
+        elif f.level in (ERR, WARN):
+            groups["Breaking"].append(f)
+        elif f.bump == "patch":
+            groups["Documentation"].append(f)
+        else:
+            groups["Additive"].append(f)
+    for title, items in groups.items():
+        if not items and title == "Documentation":
+            continue
+        out.append(f"### {title}")
+        out.append("")
+        out.extend(_md_item(f) + (" *(may break)*" if f.level == WARN else "") for f in items)
+        if not items:
+            out.append("- none")
+        out.append("")
+    out.append(f"Required bump: **{r.required_bump}**; declared: **{r.declared_bump}**.")
+    return "\n".join(out)
+
+
+def _junit(r: CompatResult, fail_on: str) -> str:
+    suite = ET.Element("testsuite", name="croupier-compat")
+    by_rule: dict[str, list[Finding]] = {}
+    for f in r.findings:
+        by_rule.setdefault(f.id, []).append(f)
+    cases = 0
+    failures = 0
+    # One testcase per rule checked, then one per finding that no registered rule produced.
+    names = list(r.checked_rules) + sorted(k for k in by_rule if k not in RULES)
+    for rule_id in names:
+        side = RULES[rule_id].side if rule_id in RULES else "event"
+        for f in by_rule.get(rule_id) or [None]:
+            case = ET.SubElement(suite, "testcase", classname=f"compat.{side}",
+                                 name=rule_id if f is None else f"{rule_id} {f.operation or f.location}")
+            cases += 1
+            if f is None:
+                continue
+            if _RANK[f.level] >= _RANK[fail_on]:
+                failures += 1
+                fail = ET.SubElement(case, "failure", message=f.message, type=f.level)
+                fail.text = f"{f.location}\nwhy: {f.explanation}\ninstead: {f.advice}"
+            else:
+                out = ET.SubElement(case, "system-out")
+                out.text = f"{f.level}: {f.message}"
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _github(r: CompatResult) -> str:
+    kinds = {ERR: "error", WARN: "warning", INFO: "notice"}
+    lines = []
+    for f in r.findings:
+        file = _gh_escape(r.revision_file or r.revision_label, prop=True)
+        title = _gh_escape(f.id, prop=True)
+        where = f"{f.operation}: " if f.operation and f.operation not in f.message else ""
+        body = _gh_escape(f"{where}{f.message} — {f.explanation}. Instead: {f.advice}")
+        lines.append(f"::{kinds[f.level]} file={file},title={title}::{body}")
+    lines.append(_verdict(r))
+    return "\n".join(lines)
+
+
+def render(result: CompatResult, fmt: str, fail_on: str = ERR) -> str:
+    """The verdict in one of FORMATS."""
+    if fmt == "json":
+        return json.dumps(result.as_dict(), indent=2, default=str)
+    if fmt == "markdown":
+        return _markdown(result)
+    if fmt == "junit":
+        return _junit(result, fail_on)
+    if fmt == "github":
+        return _github(result)
+    return _text(result)
