@@ -2,3 +2,21 @@
 
 `codegen/generated/` is written by `croupier gen` alone and is never edited by hand.
 """
+
+from codegen._avro import avro_schema_for, generate_avro, normalise_event
+from codegen._command import generate_all, stale_files
+from codegen._models import event_model_names, generate_models, referenced_files
+from codegen._settings import GenSettings, load_settings
+
+__all__ = [
+    "GenSettings",
+    "avro_schema_for",
+    "event_model_names",
+    "generate_all",
+    "generate_avro",
+    "generate_models",
+    "load_settings",
+    "normalise_event",
+    "referenced_files",
+    "stale_files",
+]
