@@ -1,0 +1,118 @@
+"""MkDocs hook: add the reference pages generated from the contract, and settle the nav.
+
+Thin on purpose: the pages come from `codegen._docs_pages` (pure, unit-tested). This hook
+(1) expands the API and event nav placeholders into one entry per page, (2) drops nav
+entries of pages other parts of the project own while those files do not exist yet, and
+expands `*` patterns, and (3) adds the generated pages as virtual files.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("mkdocs.hooks.reference")
+
+# Pages written by other parts of the project: listed in the nav, shown when present.
+OPTIONAL_PAGES = (
+    "sandbox.md",
+    "guide/compat.md",
+    "guide/jsonschema-policies.md",
+    "guide/lint-and-gen.md",
+    "guide/certify.md",
+    "reference/compat-performance.md",
+    "reference/sandbox-performance.md",
+    "reference/sample-report/*.md",
+)
+
+_contract: Any = None
+
+
+def _root(config: Any) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def _load(config: Any) -> Any:
+    global _contract
+    root = _root(config)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from croupier import load_contract
+
+    _contract = load_contract(root)
+    return _contract
+
+
+def _optional(path: str) -> bool:
+    return any(fnmatch.fnmatch(path, pattern) for pattern in OPTIONAL_PAGES)
+
+
+def _expand(items: list[Any], docs_dir: Path, contract: Any, missing: list[str]) -> list[Any]:
+    from codegen._docs_pages import reference_nav
+
+    out: list[Any] = []
+    for item in items:
+        title, value = next(iter(item.items())) if isinstance(item, dict) else (None, item)
+        if isinstance(value, list):
+            value = _expand(value, docs_dir, contract, missing)
+            if value:
+                out.append({title: value} if title else value)
+            continue
+        if not isinstance(value, str) or "://" in value:
+            out.append(item)
+            continue
+        if "*" in value:
+            found = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.glob(value))
+            if not found:
+                missing.append(value)
+            elif title:
+                out.append({title: found if len(found) > 1 else found[0]})
+            else:
+                out += found
+            continue
+        section = reference_nav(contract, value)
+        if section is not None:
+            out.append({title: section} if title else section)
+            continue
+        if _optional(value) and not (docs_dir / value).is_file():
+            missing.append(value)
+            continue
+        out.append(item)
+    return out
+
+
+def on_config(config: Any) -> Any:
+    """Expand nav placeholders and drop absent pages that other parts of the project own."""
+    contract = _load(config)
+    missing: list[str] = []
+    if config.nav:
+        config.nav = _expand(config.nav, Path(config.docs_dir), contract, missing)
+    for path in missing:
+        log.info("nav: %s is not written yet; left out of this build", path)
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """Add every generated reference page as a virtual file."""
+    from mkdocs.structure.files import File
+
+    from codegen._docs_pages import load_catalogs, reference_pages
+
+    catalogs = load_catalogs()
+    for catalog in catalogs:
+        if not catalog.available:
+            log.info(
+                "%s: registry %s not available (%s); the page says so",
+                catalog.page,
+                catalog.target,
+                catalog.error,
+            )
+    for path, markdown in reference_pages(_contract or _load(config), catalogs).items():
+        existing = files.get_file_from_path(path)
+        if existing is not None:
+            files.remove(existing)
+        files.append(File.generated(config, path, content=markdown))
+    return files
