@@ -424,7 +424,9 @@ def _resolver(root: Any, lookup: dict[str, Any] | None) -> Callable[[Any], Any]:
             ref = node["$ref"]
             seen.add(ref)
             doc_part, _, frag = ref.partition("#")
-            doc = root if not doc_part else (lookup or {}).get(doc_part)
+            # Relative file refs ("../common/money.json") are looked up by their tail path.
+            key = re.sub(r"^(\.{1,2}/)+", "", doc_part)
+            doc = root if not doc_part else (lookup or {}).get(doc_part, (lookup or {}).get(key))
             if doc is None:
                 return {}  # unknown target: unconstrained, as a registry without the reference would
             target = doc

@@ -43,7 +43,8 @@ def _read(path: Path) -> Any:
     try:
         if path.suffix in (".json", ".avsc"):
             return json.loads(text)
-        return yaml.safe_load(text)
+        # libyaml when present: a large spec parses an order of magnitude faster.
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CompatError(f"{path}: not valid {'JSON' if path.suffix != '.yaml' else 'YAML'}: {first}") from None
@@ -64,8 +65,25 @@ def detect_type(path: Path, data: Any) -> str:
     raise CompatError(f"{path}: neither an OpenAPI document, a JSON Schema nor an Avro schema")
 
 
-def _bundle(path: Path) -> dict[str, Any]:
+def _has_external_ref(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            ref = n.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return True
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
+    return False
+
+
+def _bundle(path: Path, data: Any = None) -> dict[str, Any]:
     from croupier._contract import ContractError, bundle_openapi
+
+    if isinstance(data, dict) and not _has_external_ref(data):
+        return data  # already self-contained: bundling would only re-read the file
 
     try:
         return bundle_openapi(path)
@@ -147,7 +165,7 @@ def load_argument(arg: str, forced: str | None, workdir: Path | None = None) -> 
     if kind == "openapi":
         if not isinstance(data, dict):
             raise CompatError(f"{arg}: an OpenAPI document must be a mapping")
-        return Loaded(arg, "openapi", openapi=_bundle(path), openapi_file=str(path))
+        return Loaded(arg, "openapi", openapi=_bundle(path, data), openapi_file=str(path))
     if kind == "avro":
         return Loaded(arg, "avro", avro={path.stem: (str(path), data)})
     return Loaded(arg, "jsonschema", events={path.stem: (str(path), data)})

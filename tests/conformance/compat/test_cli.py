@@ -1,0 +1,172 @@
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from croupier.cli import app
+from tests.conformance.compat.conftest import DATA
+
+runner = CliRunner()
+TODAY = ["--today", "2025-06-01"]
+
+
+def run(*args):
+    return runner.invoke(app, ["compat", *map(str, args), *TODAY])
+
+
+def pair(rule_id):
+    return DATA / rule_id / "base.yaml", DATA / rule_id / "revision.yaml"
+
+
+def test_compatible_change_exits_0():
+    result = run(*pair("endpoint-added"))
+    assert result.exit_code == 0, result.output
+    assert "compatible" in result.stdout
+
+
+def test_breaking_change_exits_1_and_explains_itself():
+    result = run(*pair("new-required-request-property"))
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "new-required-request-property" in out
+    assert "POST /v1/bets/{bet_id}/settle" in out
+    assert "/components/schemas/SettleRequest/properties/player_id" in out
+    assert "why:" in out and "instead:" in out
+
+
+@pytest.mark.parametrize("args", [
+    ["only-one.yaml"],
+    ["missing-a.yaml", "missing-b.yaml"],
+    [*pair("endpoint-added"), "--format", "xml"],
+    [*pair("endpoint-added"), "--mode", "sideways"],
+    [*pair("endpoint-added"), "--policy", "nope"],
+    [*pair("endpoint-added"), "--fail-on", "LOUD"],
+])
+def test_cannot_run_exits_2_with_one_line(args):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [x for x in result.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "cannot run" in lines[0]
+
+
+def test_invalid_yaml_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: [unclosed\n")
+    result = run(bad, pair("endpoint-added")[1])
+    assert result.exit_code == 2 and "not valid" in result.stderr
+
+
+def test_json_shape():
+    result = run(*pair("response-property-became-optional"), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["breaking"] is True
+    assert data["required_bump"] == "major"
+    assert data["declared_bump"] == "major"
+    ids = {f["id"] for f in data["findings"]}
+    assert ids == {"response-property-became-optional", "breaking-change-without-new-path-prefix"}
+    for f in data["findings"]:
+        assert {"id", "level", "message", "location", "explanation"} <= set(f)
+        assert f["level"] in ("ERR", "WARN", "INFO")
+
+
+def test_fail_on_info_fails_an_additive_change():
+    assert run(*pair("endpoint-added"), "--fail-on", "INFO").exit_code == 1
+    assert run(*pair("response-property-enum-value-added")).exit_code == 0
+    assert run(*pair("response-property-enum-value-added"), "--fail-on", "WARN").exit_code == 1
+
+
+def test_levels_file_overrides_a_rule(tmp_path):
+    levels = tmp_path / "levels.yaml"
+    levels.write_text("endpoint-added: ERR\n")
+    result = run(*pair("endpoint-added"), "--levels", levels, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["required_bump"] == "major"
+    assert {f["id"]: f["level"] for f in data["findings"]}["endpoint-added"] == "ERR"
+
+
+def test_bad_levels_file_exits_2(tmp_path):
+    levels = tmp_path / "levels.yaml"
+    levels.write_text("endpoint-added: LOUD\n")
+    assert run(*pair("endpoint-added"), "--levels", levels).exit_code == 2
+
+
+def test_markdown_changelog_groups():
+    out = run(*pair("endpoint-deprecated"), "--format", "markdown").stdout
+    assert out.startswith("## 1.1.0")
+    for title in ("### Breaking", "### Additive", "### Deprecations"):
+        assert title in out
+    deprecations = out.split("### Deprecations")[1]
+    assert "endpoint-deprecated" in deprecations
+
+
+def test_junit_has_a_testcase_per_rule_and_failures_for_findings():
+    result = run(*pair("request-property-became-required"), "--format", "junit")
+    suite = ET.fromstring(result.stdout.split("?>", 1)[1])
+    assert int(suite.get("tests")) >= 90
+    failed = [c.get("name") for c in suite if c.find("failure") is not None]
+    assert any(n.startswith("request-property-became-required") for n in failed)
+    assert int(suite.get("failures")) == len(failed) == 2
+
+
+def test_github_annotations():
+    out = run(*pair("api-security-scope-added"), "--format", "github").stdout
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=")
+    assert ",title=api-security-scope-added::" in out or ",title=breaking-change" in out
+    assert "title=api-security-scope-added::" in out
+
+
+def _contract(root: Path, money_type: str, version: str) -> None:
+    (root / "spec").mkdir(parents=True, exist_ok=True)
+    (root / "schemas" / "common").mkdir(parents=True, exist_ok=True)
+    (root / "schemas" / "common" / "money.json").write_text(json.dumps({
+        "title": "Money", "type": "object", "required": ["amount", "currency"],
+        "properties": {"amount": {"type": money_type}, "currency": {"type": "string"}}}))
+    spec = {
+        "openapi": "3.1.0", "info": {"title": "t", "version": version},
+        "paths": {"/v1/balance": {"get": {"responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"$ref": "../schemas/common/money.json"}}}}}}}},
+    }
+    (root / "spec" / "openapi.yaml").write_text(yaml.safe_dump(spec))
+
+
+def test_contract_folders_follow_file_refs(tmp_path):
+    _contract(tmp_path / "a", "string", "1.0.0")
+    _contract(tmp_path / "b", "number", "1.0.0")
+    result = run(tmp_path / "a", tmp_path / "b", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    ids = {f["id"] for f in data["findings"]}
+    assert "response-property-type-changed" in ids
+    assert "semver-bump-too-small" in ids
+    loc = next(f["location"] for f in data["findings"] if f["id"] == "response-property-type-changed")
+    assert loc == "/components/schemas/Money/properties/amount"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_ref_against_the_working_tree(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    _contract(tmp_path, "string", "1.0.0")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "v1")
+    git("tag", "v1.0.0")
+    monkeypatch.chdir(tmp_path)
+    assert run("git:v1.0.0", ".").exit_code == 0
+    _contract(tmp_path, "number", "1.0.0")
+    result = run("git:v1.0.0", ".", "--format", "json")
+    assert result.exit_code == 1
+    assert "response-property-type-changed" in {f["id"] for f in json.loads(result.stdout)["findings"]}
+    bad = run("git:no-such-ref", ".")
+    assert bad.exit_code == 2 and "unknown revision" in bad.stderr

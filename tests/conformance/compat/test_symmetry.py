@@ -1,0 +1,81 @@
+from conformance.compat import RULES
+
+# A request-side rule (callers break) implies its response-side mirror (readers break).
+MIRRORS = {
+    "new-required-request-property": "response-property-removed",
+    "new-optional-request-property": "response-optional-property-added",
+    "request-property-became-required": "response-property-became-optional",
+    "request-property-became-optional": "response-property-became-required",
+    "request-property-type-changed": "response-property-type-changed",
+    "request-property-type-widened": "response-property-type-narrowed",
+    "request-property-became-not-nullable": "response-property-became-nullable",
+    "request-property-became-nullable": "response-property-became-not-nullable",
+    "request-property-enum-value-removed": "response-property-enum-value-added",
+    "request-property-enum-value-added": "response-property-enum-value-removed",
+    "request-property-max-length-decreased": "response-property-max-length-increased",
+    "request-property-min-length-increased": "response-property-min-length-decreased",
+    "request-property-max-decreased": "response-property-max-increased",
+    "request-property-min-increased": "response-property-min-decreased",
+    "request-property-pattern-changed": "response-property-pattern-changed",
+    "request-property-constraint-tightened": "response-property-constraint-loosened",
+    "request-property-constraint-loosened": "response-property-constraint-tightened",
+    "request-additional-properties-closed": "response-additional-properties-opened",
+    "request-property-one-of-removed": "response-property-one-of-added",
+    "request-property-any-of-removed": "response-property-any-of-added",
+    "request-property-all-of-added": "response-property-all-of-removed",
+    "request-property-composition-widened": "response-property-composition-narrowed",
+    "request-body-media-type-removed": "response-media-type-removed",
+    "request-body-media-type-added": "response-media-type-added",
+    "request-property-removed": "response-optional-property-removed",
+}
+
+_PARAMS = "parameters exist only in requests; a response's headers have their own rules"
+_SECURITY = "security requirements apply to requests only; responses carry no credentials"
+WAIVERS = {
+    "request-body-became-required": "a response body has no `required` flag to mirror",
+    "new-required-request-parameter": _PARAMS,
+    "new-optional-request-parameter": _PARAMS,
+    "request-parameter-removed": _PARAMS,
+    "request-parameter-became-required": _PARAMS,
+    "request-parameter-became-optional": _PARAMS,
+    "request-parameter-in-changed": _PARAMS,
+    "request-parameter-type-changed": _PARAMS,
+    "request-parameter-type-widened": _PARAMS,
+    "request-parameter-enum-value-removed": _PARAMS,
+    "request-parameter-enum-value-added": _PARAMS,
+    "request-parameter-max-length-decreased": _PARAMS,
+    "request-parameter-min-length-increased": _PARAMS,
+    "request-parameter-max-decreased": _PARAMS,
+    "request-parameter-min-increased": _PARAMS,
+    "request-parameter-pattern-changed": _PARAMS,
+    "request-parameter-constraint-tightened": _PARAMS,
+    "request-parameter-constraint-loosened": _PARAMS,
+    "api-security-removed": _SECURITY,
+    "api-security-added": _SECURITY,
+    "api-security-scope-added": _SECURITY,
+    "api-security-scope-removed": _SECURITY,
+}
+
+
+def test_every_request_rule_has_a_mirror_or_a_waiver():
+    request_rules = {r.id for r in RULES.values() if r.side == "request"}
+    missing = request_rules - set(MIRRORS) - set(WAIVERS)
+    assert not missing, f"request rules without a response mirror or a waiver: {sorted(missing)}"
+
+
+def test_mirrors_are_registered_response_rules():
+    for req, resp in MIRRORS.items():
+        assert RULES[req].side == "request", req
+        assert RULES[resp].side == "response", resp
+
+
+def test_a_breaking_request_rule_mirrors_a_rule_that_can_break_readers():
+    for req, resp in MIRRORS.items():
+        if RULES[req].level == "ERR":
+            assert RULES[resp].level in ("ERR", "WARN"), (req, resp)
+
+
+def test_waivers_have_reasons_and_name_real_rules():
+    for rule_id, reason in WAIVERS.items():
+        assert rule_id in RULES and reason.strip()
+    assert not set(WAIVERS) & set(MIRRORS)
