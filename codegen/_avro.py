@@ -36,7 +36,7 @@ _MONEY_RECORD = {
     "namespace": "croupier",
     "doc": "An amount of money: a decimal string (never a float) and its currency code.",
     "fields": [
-        {"name": "amount", "type": "string", "doc": "Decimal string, e.g. \"12.50\"."},
+        {"name": "amount", "type": "string", "doc": 'Decimal string, e.g. "12.50".'},
         {"name": "currency", "type": "string", "doc": "ISO 4217 code (or crypto unit)."},
     ],
 }
