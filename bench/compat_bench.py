@@ -21,8 +21,10 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-WORDS = ("wallet settle authorize rollback session bonus wager jackpot player brand region "
-         "currency stake balance round provider ledger limit reality check").split()
+WORDS = (
+    "wallet settle authorize rollback session bonus wager jackpot player brand region "
+    "currency stake balance round provider ledger limit reality check"
+).split()
 
 
 def _text(i: int, n: int) -> str:
@@ -47,54 +49,121 @@ def _schema(r: int, props: int) -> dict[str, Any]:
         else:
             s = {"type": ["string", "null"], "format": "date-time"}
         properties[f"field_{p}"] = {**s, "description": desc} if "$ref" not in s else s
-    return {"type": "object", "description": _text(r, 20),
-            "required": [f"field_{p}" for p in range(0, props, 5)], "properties": properties}
+    return {
+        "type": "object",
+        "description": _text(r, 20),
+        "required": [f"field_{p}" for p in range(0, props, 5)],
+        "properties": properties,
+    }
 
 
 def make_spec(resources: int, props: int = 150) -> dict[str, Any]:
     """A deterministic contract with 5 operations per resource."""
     paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Error": {"type": "object", "required": ["code", "message"],
-                                         "properties": {"code": {"type": "string"},
-                                                        "message": {"type": "string"},
-                                                        "retryable": {"type": "boolean"}}}}
-    headers = [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
-               for h in ("X-Trace-Id", "X-Brand-Id", "X-Region", "X-Provider-Id")]
-    errors = {s: {"description": _text(int(s), 8), "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}} for s in ("400", "401", "404", "409", "422")}
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "retryable": {"type": "boolean"},
+            },
+        }
+    }
+    headers = [
+        {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+        for h in ("X-Trace-Id", "X-Brand-Id", "X-Region", "X-Provider-Id")
+    ]
+    errors = {
+        s: {
+            "description": _text(int(s), 8),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for s in ("400", "401", "404", "409", "422")
+    }
     for r in range(resources):
         name = f"Resource{r}"
         schemas[name] = _schema(r, props)
         ref = {"$ref": f"#/components/schemas/{name}"}
         body = {"required": True, "content": {"application/json": {"schema": ref}}}
-        ok = {"description": _text(r, 6), "headers": {"X-Trace-Id": {"required": True, "schema": {"type": "string"}}},
-              "content": {"application/json": {"schema": ref}}}
-        one = [*headers, {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+        ok = {
+            "description": _text(r, 6),
+            "headers": {"X-Trace-Id": {"required": True, "schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": ref}},
+        }
+        one = [
+            *headers,
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+        ]
         paths[f"/v1/resource-{r}"] = {
-            "get": {"operationId": f"list{r}", "summary": _text(r, 5),
-                    "parameters": [*headers, {"name": "limit", "in": "query",
-                                              "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
-                    "responses": {"200": {"description": "page", "content": {"application/json": {
-                        "schema": {"type": "array", "items": ref}}}}, **errors}},
-            "post": {"operationId": f"create{r}", "summary": _text(r + 1, 5), "parameters": headers,
-                     "requestBody": body, "responses": {"201": ok, **errors},
-                     "security": [{"oauth": ["bets:write"]}]},
+            "get": {
+                "operationId": f"list{r}",
+                "summary": _text(r, 5),
+                "parameters": [
+                    *headers,
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "page",
+                        "content": {
+                            "application/json": {"schema": {"type": "array", "items": ref}}
+                        },
+                    },
+                    **errors,
+                },
+            },
+            "post": {
+                "operationId": f"create{r}",
+                "summary": _text(r + 1, 5),
+                "parameters": headers,
+                "requestBody": body,
+                "responses": {"201": ok, **errors},
+                "security": [{"oauth": ["bets:write"]}],
+            },
         }
         paths[f"/v1/resource-{r}/{{id}}"] = {
-            "get": {"operationId": f"get{r}", "parameters": one, "responses": {"200": ok, **errors}},
-            "put": {"operationId": f"put{r}", "parameters": one, "requestBody": body,
-                    "responses": {"200": ok, **errors}},
-            "delete": {"operationId": f"delete{r}", "parameters": one,
-                       "responses": {"204": {"description": "gone"}, **errors}},
+            "get": {
+                "operationId": f"get{r}",
+                "parameters": one,
+                "responses": {"200": ok, **errors},
+            },
+            "put": {
+                "operationId": f"put{r}",
+                "parameters": one,
+                "requestBody": body,
+                "responses": {"200": ok, **errors},
+            },
+            "delete": {
+                "operationId": f"delete{r}",
+                "parameters": one,
+                "responses": {"204": {"description": "gone"}, **errors},
+            },
         }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Croupier benchmark contract", "version": "1.0.0"},
         "security": [{"oauth": ["sessions:write"]}],
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": {"oauth": {"type": "oauth2", "flows": {
-            "clientCredentials": {"tokenUrl": "https://auth.example/token",
-                                  "scopes": {"sessions:write": "", "bets:write": ""}}}}}},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "oauth": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": "https://auth.example/token",
+                            "scopes": {"sessions:write": "", "bets:write": ""},
+                        }
+                    },
+                }
+            },
+        },
     }
 
 
@@ -121,10 +190,19 @@ def evolve(spec: dict[str, Any]) -> dict[str, Any]:
 def _write(root: Path, spec: dict[str, Any]) -> Path:
     (root / "spec").mkdir(parents=True)
     (root / "schemas" / "common").mkdir(parents=True)
-    (root / "schemas" / "common" / "money.json").write_text(json.dumps({
-        "title": "Money", "type": "object", "required": ["amount", "currency"],
-        "properties": {"amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
-                       "currency": {"type": "string", "minLength": 3, "maxLength": 3}}}))
+    (root / "schemas" / "common" / "money.json").write_text(
+        json.dumps(
+            {
+                "title": "Money",
+                "type": "object",
+                "required": ["amount", "currency"],
+                "properties": {
+                    "amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
+                    "currency": {"type": "string", "minLength": 3, "maxLength": 3},
+                },
+            }
+        )
+    )
     path = root / "spec" / "openapi.json"
     path.write_text(json.dumps(spec, indent=1))
     return path
@@ -141,9 +219,8 @@ def _best(fn: Any, repeat: int) -> tuple[float, Any]:
 
 def run(resources: int, repeat: int = 3) -> dict[str, Any]:
     """Generate, time and measure; return the figures."""
-    from croupier._contract import bundle_openapi
-
     from conformance.compat import compare_loaded, load_argument
+    from croupier._contract import bundle_openapi
 
     with tempfile.TemporaryDirectory(prefix="compat-bench-") as tmp:
         base_spec = make_spec(resources)
@@ -165,7 +242,9 @@ def run(resources: int, repeat: int = 3) -> dict[str, Any]:
         compat()
         _, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (
+        1 if sys.platform == "darwin" else 1024
+    )
     return {
         "spec_bytes": size,
         "operations": operations,

@@ -1,4 +1,4 @@
-"""Compat: one evolution verdict across the HTTP contract and the event schemas, with its semver bump.
+"""Compat: one evolution verdict across HTTP contract and event schemas, with its semver bump.
 
 May import `croupier` (loading and bundling), the `avro` library and the standard library;
 nothing imports it but `croupier.cli` (through `_command`) and the docs generator
@@ -14,28 +14,26 @@ from conformance.compat._registry import RULES, Change, Finding, rule_catalog
 from conformance.compat._report import FORMATS, render
 from conformance.compat._semver import declared_bump, parse_version, required_bump
 
-__all__ = sorted(
-    [
-        "FORMATS",
-        "MODES",
-        "POLICIES",
-        "RULES",
-        "Change",
-        "CompatError",
-        "CompatResult",
-        "Finding",
-        "Loaded",
-        "compare_avro",
-        "compare_jsonschema",
-        "compare_loaded",
-        "declared_bump",
-        "diff_openapi",
-        "explain",
-        "jsonschema_differences",
-        "load_argument",
-        "parse_version",
-        "render",
-        "required_bump",
-        "rule_catalog",
-    ]
-)
+__all__ = [
+    "FORMATS",
+    "MODES",
+    "POLICIES",
+    "RULES",
+    "Change",
+    "CompatError",
+    "CompatResult",
+    "Finding",
+    "Loaded",
+    "compare_avro",
+    "compare_jsonschema",
+    "compare_loaded",
+    "declared_bump",
+    "diff_openapi",
+    "explain",
+    "jsonschema_differences",
+    "load_argument",
+    "parse_version",
+    "render",
+    "required_bump",
+    "rule_catalog",
+]

@@ -63,16 +63,20 @@ def compare_avro(
                 continue
             locations = sorted(result.locations) or ["/"]
             for kind in result.incompatibilities:
-                findings.append(Finding(
-                    id="avro-" + kind.value.replace("_", "-"),
-                    level=ERR,
-                    message=(f"avro {name}: {kind.value} ({direction}{label}): "
-                             f"{'; '.join(sorted(map(str, result.messages)))}"),
-                    location=locations[0],
-                    explanation=f"{_WHY.get(kind.value, kind.value)}; checked as {words}",
-                    advice="give new fields a default, keep enum symbols and union branches, "
-                           "or publish the change as a new major version",
-                    side="event",
-                    bump="major",
-                ))
+                findings.append(
+                    Finding(
+                        id="avro-" + kind.value.replace("_", "-"),
+                        level=ERR,
+                        message=(
+                            f"avro {name}: {kind.value} ({direction}{label}): "
+                            f"{'; '.join(sorted(map(str, result.messages)))}"
+                        ),
+                        location=locations[0],
+                        explanation=f"{_WHY.get(kind.value, kind.value)}; checked as {words}",
+                        advice="give new fields a default, keep enum symbols and union branches, "
+                        "or publish the change as a new major version",
+                        side="event",
+                        bump="major",
+                    )
+                )
     return findings

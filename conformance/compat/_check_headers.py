@@ -53,8 +53,13 @@ def response_header_added(c: Change) -> Says:
     )
 
 
-@rule("response-header-type-changed", ERR, "response",
-      on=("type-changed", "type-widened", "format-changed", "null-added"), **_H)
+@rule(
+    "response-header-type-changed",
+    ERR,
+    "response",
+    on=("type-changed", "type-widened", "format-changed", "null-added"),
+    **_H,
+)
 def response_header_type_changed(c: Change) -> Says:
     """A response header's schema type or format changed or widened."""
     return Says(

@@ -1,4 +1,4 @@
-"""Rules about request parameters (path, query, header, cookie): added, removed, moved, schema changes."""
+"""Rules about request parameters (path, query, header, cookie): added, removed, moved, changed."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def request_parameter_removed(c: Change) -> Says:
         f"{c.operation}: request parameter `{c.name}` was removed",
         "callers keep sending it; a server that ignores it silently changes what those calls "
         "mean, and a strict server refuses them",
-        "deprecate the parameter first (`deprecated: true`) and keep accepting it until the next major",
+        "deprecate the parameter first (`deprecated: true`) and accept it until the next major",
     )
 
 
@@ -80,8 +80,13 @@ def request_parameter_in_changed(c: Change) -> Says:
     )
 
 
-@rule("request-parameter-type-changed", ERR, "request",
-      on=("type-changed", "type-narrowed", "format-changed", "null-removed"), **_P)
+@rule(
+    "request-parameter-type-changed",
+    ERR,
+    "request",
+    on=("type-changed", "type-narrowed", "format-changed", "null-removed"),
+    **_P,
+)
 def request_parameter_type_changed(c: Change) -> Says:
     """A request parameter's type or format changed or narrowed: callers' values no longer parse."""
     return Says(
@@ -161,13 +166,23 @@ def request_parameter_pattern_changed(c: Change) -> Says:
 
 @rule("request-parameter-constraint-tightened", ERR, "request", on="constraint-tightened", **_P)
 def request_parameter_constraint_tightened(c: Change) -> Says:
-    """Another constraint of a request parameter was tightened (enum introduced, maxItems, multipleOf …)."""
+    """Another request parameter constraint was tightened (enum added, maxItems, multipleOf)."""
     return _tightened(c, f"{c.extra.get('keyword')} tightened")
 
 
-@rule("request-parameter-constraint-loosened", INFO, "request",
-      on=("constraint-loosened", "max-length-increased", "min-length-decreased",
-          "max-increased", "min-decreased"), **_P)
+@rule(
+    "request-parameter-constraint-loosened",
+    INFO,
+    "request",
+    on=(
+        "constraint-loosened",
+        "max-length-increased",
+        "min-length-decreased",
+        "max-increased",
+        "min-decreased",
+    ),
+    **_P,
+)
 def request_parameter_constraint_loosened(c: Change) -> Says:
     """A request parameter's constraint was loosened: every value valid before still is."""
     return Says(

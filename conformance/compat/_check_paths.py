@@ -1,4 +1,4 @@
-"""Rules about whole paths and operations: removed (with or without deprecation and sunset), added, deprecated."""
+"""Rules about paths and operations: removed (with or without deprecation), added, deprecated."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def api_removed_before_sunset(c: Change) -> Says | None:
 
 @rule("api-removed-after-sunset", INFO, "operation", on=("path-removed", "operation-removed"))
 def api_removed_after_sunset(c: Change) -> Says | None:
-    """A deprecated operation was removed after its x-sunset date passed: the planned end of life."""
+    """A deprecated operation was removed after its x-sunset date passed: its planned end."""
     if not c.extra.get("deprecated") or not _sunset_passed(c):
         return None
     return Says(
@@ -93,7 +93,8 @@ def endpoint_deprecated(c: Change) -> Says:
     """An operation was marked deprecated: callers should start migrating."""
     sunset = c.extra.get("sunset")
     return Says(
-        f"{c.operation} is now deprecated" + (f" (sunset {sunset})" if sunset else " (no x-sunset yet)"),
+        f"{c.operation} is now deprecated"
+        + (f" (sunset {sunset})" if sunset else " (no x-sunset yet)"),
         "nothing breaks yet; the operation may be removed after its sunset date",
         "declare an `x-sunset` date and send `Deprecation` and `Sunset` response headers",
     )

@@ -8,7 +8,9 @@ __all__: list[str] = []
 
 _P = {"subject": "property"}
 _REFUSED = "callers that send what was valid before are now refused with a 4xx"
-_NEW_MAJOR = "keep the old schema; make the stricter one a new operation under a new major path prefix"
+_NEW_MAJOR = (
+    "keep the old schema; make the stricter one a new operation under a new major path prefix"
+)
 
 
 def _tight(c: Change, what: str) -> Says:
@@ -84,7 +86,9 @@ def new_optional_request_property(c: Change) -> Says | None:
 @rule("request-property-removed", WARN, "request", on="property-removed", **_P)
 def request_property_removed(c: Change) -> Says:
     """A request body property was removed: callers still send it."""
-    closed = " and the schema is closed, so those requests are refused" if c.extra.get("closed") else ""
+    closed = (
+        " and the schema is closed, so those requests are refused" if c.extra.get("closed") else ""
+    )
     return Says(
         f"{c.operation}: {where(c)} was removed",
         f"callers keep sending it; the server now ignores it{closed}, which can silently change "
@@ -109,8 +113,13 @@ def request_property_became_optional(c: Change) -> Says:
     return _loose(c, "required-ness relaxed")
 
 
-@rule("request-property-type-changed", ERR, "request",
-      on=("type-changed", "type-narrowed", "format-changed"), **_P)
+@rule(
+    "request-property-type-changed",
+    ERR,
+    "request",
+    on=("type-changed", "type-narrowed", "format-changed"),
+    **_P,
+)
 def request_property_type_changed(c: Change) -> Says:
     """A request property's type or format changed or narrowed."""
     return _tight(c, "type/format changed")
@@ -186,19 +195,31 @@ def request_property_pattern_changed(c: Change) -> Says:
 
 @rule("request-property-constraint-tightened", ERR, "request", on="constraint-tightened", **_P)
 def request_property_constraint_tightened(c: Change) -> Says:
-    """Another request property constraint was tightened (enum introduced, maxItems, multipleOf, uniqueItems …)."""
+    """Another request property constraint was tightened (enum introduced, maxItems, multipleOf)."""
     return _tight(c, f"{c.extra.get('keyword')} tightened")
 
 
-@rule("request-property-constraint-loosened", INFO, "request",
-      on=("constraint-loosened", "max-length-increased", "min-length-decreased",
-          "max-increased", "min-decreased"), **_P)
+@rule(
+    "request-property-constraint-loosened",
+    INFO,
+    "request",
+    on=(
+        "constraint-loosened",
+        "max-length-increased",
+        "min-length-decreased",
+        "max-increased",
+        "min-decreased",
+    ),
+    **_P,
+)
 def request_property_constraint_loosened(c: Change) -> Says:
     """A request property constraint was loosened: every value valid before still is."""
     return _loose(c, f"{c.extra.get('keyword')} loosened")
 
 
-@rule("request-additional-properties-closed", ERR, "request", on="additional-properties-closed", **_P)
+@rule(
+    "request-additional-properties-closed", ERR, "request", on="additional-properties-closed", **_P
+)
 def request_additional_properties_closed(c: Change) -> Says:
     """A request schema now forbids undeclared properties (additionalProperties: false)."""
     return Says(
@@ -210,13 +231,13 @@ def request_additional_properties_closed(c: Change) -> Says:
 
 @rule("request-property-one-of-removed", ERR, "request", on="one-of-removed", **_P)
 def request_property_one_of_removed(c: Change) -> Says:
-    """A oneOf branch of a request schema was removed: bodies matching only that branch are refused."""
+    """A oneOf branch of a request schema was removed: bodies matching only it are refused."""
     return _tight(c, "lost a oneOf branch:")
 
 
 @rule("request-property-any-of-removed", ERR, "request", on="any-of-removed", **_P)
 def request_property_any_of_removed(c: Change) -> Says:
-    """An anyOf branch of a request schema was removed: bodies matching only that branch are refused."""
+    """An anyOf branch of a request schema was removed: bodies matching only it are refused."""
     return _tight(c, "lost an anyOf branch:")
 
 
@@ -226,8 +247,13 @@ def request_property_all_of_added(c: Change) -> Says:
     return _tight(c, "gained an allOf part:")
 
 
-@rule("request-property-composition-widened", INFO, "request",
-      on=("one-of-added", "any-of-added", "all-of-removed"), **_P)
+@rule(
+    "request-property-composition-widened",
+    INFO,
+    "request",
+    on=("one-of-added", "any-of-added", "all-of-removed"),
+    **_P,
+)
 def request_property_composition_widened(c: Change) -> Says:
     """A request schema gained a oneOf/anyOf branch or lost an allOf part: it accepts more."""
     return _loose(c, f"{c.extra.get('keyword')} widened:")

@@ -150,8 +150,13 @@ def response_property_became_required(c: Change) -> Says:
     return _narrower(c, "became required:")
 
 
-@rule("response-property-type-changed", ERR, "response",
-      on=("type-changed", "type-widened", "format-changed"), **_P)
+@rule(
+    "response-property-type-changed",
+    ERR,
+    "response",
+    on=("type-changed", "type-widened", "format-changed"),
+    **_P,
+)
 def response_property_type_changed(c: Change) -> Says:
     """A response property's type or format changed or widened."""
     return _surprise(c, "type/format changed")
@@ -223,20 +228,35 @@ def response_property_pattern_changed(c: Change) -> Says:
 
 @rule("response-property-constraint-loosened", WARN, "response", on="constraint-loosened", **_P)
 def response_property_constraint_loosened(c: Change) -> Says:
-    """Another response property constraint was loosened (enum dropped, maxItems, pattern removed …)."""
+    """Another response property constraint was loosened (enum dropped, maxItems, pattern)."""
     return _surprise(c, f"{c.extra.get('keyword')} loosened")
 
 
-@rule("response-property-constraint-tightened", INFO, "response",
-      on=("constraint-tightened", "max-length-decreased", "min-length-increased",
-          "max-decreased", "min-increased"), **_P)
+@rule(
+    "response-property-constraint-tightened",
+    INFO,
+    "response",
+    on=(
+        "constraint-tightened",
+        "max-length-decreased",
+        "min-length-increased",
+        "max-decreased",
+        "min-increased",
+    ),
+    **_P,
+)
 def response_property_constraint_tightened(c: Change) -> Says:
     """A response property constraint was tightened: every response is still valid for readers."""
     return _narrower(c, f"{c.extra.get('keyword')} tightened")
 
 
-@rule("response-additional-properties-opened", WARN, "response",
-      on="additional-properties-opened", **_P)
+@rule(
+    "response-additional-properties-opened",
+    WARN,
+    "response",
+    on="additional-properties-opened",
+    **_P,
+)
 def response_additional_properties_opened(c: Change) -> Says:
     """A response schema that forbade undeclared properties now allows them."""
     return _surprise(c, "additionalProperties opened")
@@ -260,8 +280,13 @@ def response_property_all_of_removed(c: Change) -> Says:
     return _surprise(c, "lost an allOf part:")
 
 
-@rule("response-property-composition-narrowed", INFO, "response",
-      on=("one-of-removed", "any-of-removed", "all-of-added"), **_P)
+@rule(
+    "response-property-composition-narrowed",
+    INFO,
+    "response",
+    on=("one-of-removed", "any-of-removed", "all-of-added"),
+    **_P,
+)
 def response_property_composition_narrowed(c: Change) -> Says:
     """A response schema lost a oneOf/anyOf branch or gained an allOf part: it promises more."""
     return _narrower(c, f"{c.extra.get('keyword')} narrowed:")

@@ -14,18 +14,43 @@ def _fail(reason: str) -> typer.Exit:
 
 
 def compat(
-    documents: Annotated[list[str], typer.Argument(
-        help="[EARLIER …] BASE REVISION: OpenAPI, JSON Schema or Avro files, contract folders, or git:REF.",
-        show_default=False)],
-    format: Annotated[str, typer.Option("--format", help="text, json, markdown, junit or github.")] = "text",
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at this level or above: ERR, WARN or INFO.")] = "ERR",
-    mode: Annotated[str, typer.Option("--mode", help="backward, forward, full, or their -transitive forms.")] = "backward",
-    type_: Annotated[str | None, typer.Option("--type", help="Force the type: openapi, jsonschema or avro.")] = None,
-    policy: Annotated[str, typer.Option("--policy", help="JSON Schema policy: croupier, confluent-strict or confluent-lenient.")] = "croupier",
-    levels: Annotated[Path | None, typer.Option("--levels", help="YAML/JSON mapping rule id -> ERR|WARN|INFO.")] = None,
-    today: Annotated[str | None, typer.Option("--today", help="Judge x-sunset dates as of this ISO date.", hidden=True)] = None,
+    documents: Annotated[
+        list[str],
+        typer.Argument(
+            help="[EARLIER …] BASE REVISION: OpenAPI/JSON Schema/Avro files, folders or git:REF.",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        str, typer.Option("--format", help="text, json, markdown, junit or github.")
+    ] = "text",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on", help="Exit 1 when a finding is at this level or above: ERR, WARN or INFO."
+        ),
+    ] = "ERR",
+    mode: Annotated[
+        str, typer.Option("--mode", help="backward, forward, full, or their -transitive forms.")
+    ] = "backward",
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Force the type: openapi, jsonschema or avro.")
+    ] = None,
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy", help="JSON Schema policy: croupier, confluent-strict or confluent-lenient."
+        ),
+    ] = "croupier",
+    levels: Annotated[
+        Path | None, typer.Option("--levels", help="YAML/JSON mapping rule id -> ERR|WARN|INFO.")
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="Judge x-sunset dates as of this ISO date.", hidden=True),
+    ] = None,
 ) -> None:
-    """Judge how the contract evolved (HTTP and events): findings, explanations, required semver bump."""
+    """Judge how the contract evolved (HTTP and events), explain findings, name the semver bump."""
     import datetime as dt
     import tempfile
 

@@ -21,7 +21,14 @@ from conformance.compat._semver import (
 
 __all__ = ["MODES", "CompatResult", "compare_loaded"]
 
-MODES = ("backward", "forward", "full", "backward-transitive", "forward-transitive", "full-transitive")
+MODES = (
+    "backward",
+    "forward",
+    "full",
+    "backward-transitive",
+    "forward-transitive",
+    "full-transitive",
+)
 _RANK = {ERR: 3, WARN: 2, INFO: 1}
 
 
@@ -145,8 +152,12 @@ def compare_loaded(
             if name in base.avro and name in rev.avro:
                 older = [e.avro[name][1] for e in earlier if name in e.avro] if transitive else []
                 try:
-                    findings += _relevel(compare_avro(name, base.avro[name][1], rev.avro[name][1],
-                                                      mode=mode, earlier=older), levels)
+                    findings += _relevel(
+                        compare_avro(
+                            name, base.avro[name][1], rev.avro[name][1], mode=mode, earlier=older
+                        ),
+                        levels,
+                    )
                 except AvroError as exc:
                     raise CompatError(f"{name}: {exc}") from None
 
@@ -187,8 +198,9 @@ def _get(schema: Any, key: str) -> Any:
     return schema.get(key) if isinstance(schema, dict) else None
 
 
-def _events(base: Loaded, rev: Loaded, earlier: list[Loaded], mode: str, policy: str,
-            levels: dict[str, str]) -> list[Finding]:
+def _events(
+    base: Loaded, rev: Loaded, earlier: list[Loaded], mode: str, policy: str, levels: dict[str, str]
+) -> list[Finding]:
     out: list[Finding] = []
     lookup = {**base.lookup, **rev.lookup}
     for name in sorted(set(base.events) | set(rev.events)):
@@ -202,8 +214,12 @@ def _events(base: Loaded, rev: Loaded, earlier: list[Loaded], mode: str, policy:
             continue
         _, old = base.events[name]
         older = [e.events[name][1] for e in earlier if name in e.events]
-        found = _relevel(compare_jsonschema(name, file + "#", old, new, mode=mode, policy=policy,
-                                            lookup=lookup, earlier=older), levels)
+        found = _relevel(
+            compare_jsonschema(
+                name, file + "#", old, new, mode=mode, policy=policy, lookup=lookup, earlier=older
+            ),
+            levels,
+        )
         out += found
         if isinstance(old, dict) and isinstance(new, dict):
             out += explain(event_version_changes(name, file + "#", old, new, found), levels)

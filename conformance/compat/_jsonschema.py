@@ -20,30 +20,62 @@ from conformance.compat._registry import ERR, INFO, WARN, Finding
 __all__ = ["DIFFERENCE_TYPES", "POLICIES", "compare_jsonschema", "jsonschema_differences"]
 
 # Changes Confluent's strict JSON Schema check accepts (backward: old data, new reader).
-_STRICT = frozenset({
-    "ID_CHANGED", "DESCRIPTION_CHANGED", "TITLE_CHANGED", "DEFAULT_CHANGED", "SCHEMA_REMOVED",
-    "TYPE_EXTENDED", "MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MIN_LENGTH_DECREASED",
-    "MIN_LENGTH_REMOVED", "PATTERN_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED",
-    "MINIMUM_DECREASED", "MINIMUM_REMOVED", "EXCLUSIVE_MAXIMUM_INCREASED",
-    "EXCLUSIVE_MAXIMUM_REMOVED", "EXCLUSIVE_MINIMUM_DECREASED", "EXCLUSIVE_MINIMUM_REMOVED",
-    "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED", "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
-    "REQUIRED_ATTRIBUTE_REMOVED", "MAX_PROPERTIES_INCREASED", "MAX_PROPERTIES_REMOVED",
-    "MIN_PROPERTIES_DECREASED", "MIN_PROPERTIES_REMOVED", "ADDITIONAL_PROPERTIES_ADDED",
-    "ADDITIONAL_PROPERTIES_EXTENDED", "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
-    "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "MAX_ITEMS_INCREASED",
-    "MAX_ITEMS_REMOVED", "MIN_ITEMS_DECREASED", "MIN_ITEMS_REMOVED", "UNIQUE_ITEMS_REMOVED",
-    "ENUM_ARRAY_EXTENDED", "COMBINED_TYPE_EXTENDED", "PRODUCT_TYPE_NARROWED",
-    "SUM_TYPE_EXTENDED", "NOT_TYPE_NARROWED",
-})
+_STRICT = frozenset(
+    {
+        "ID_CHANGED",
+        "DESCRIPTION_CHANGED",
+        "TITLE_CHANGED",
+        "DEFAULT_CHANGED",
+        "SCHEMA_REMOVED",
+        "TYPE_EXTENDED",
+        "MAX_LENGTH_INCREASED",
+        "MAX_LENGTH_REMOVED",
+        "MIN_LENGTH_DECREASED",
+        "MIN_LENGTH_REMOVED",
+        "PATTERN_REMOVED",
+        "MAXIMUM_INCREASED",
+        "MAXIMUM_REMOVED",
+        "MINIMUM_DECREASED",
+        "MINIMUM_REMOVED",
+        "EXCLUSIVE_MAXIMUM_INCREASED",
+        "EXCLUSIVE_MAXIMUM_REMOVED",
+        "EXCLUSIVE_MINIMUM_DECREASED",
+        "EXCLUSIVE_MINIMUM_REMOVED",
+        "MULTIPLE_OF_REDUCED",
+        "MULTIPLE_OF_REMOVED",
+        "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
+        "REQUIRED_ATTRIBUTE_REMOVED",
+        "MAX_PROPERTIES_INCREASED",
+        "MAX_PROPERTIES_REMOVED",
+        "MIN_PROPERTIES_DECREASED",
+        "MIN_PROPERTIES_REMOVED",
+        "ADDITIONAL_PROPERTIES_ADDED",
+        "ADDITIONAL_PROPERTIES_EXTENDED",
+        "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
+        "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+        "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+        "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
+        "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+        "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+        "MAX_ITEMS_INCREASED",
+        "MAX_ITEMS_REMOVED",
+        "MIN_ITEMS_DECREASED",
+        "MIN_ITEMS_REMOVED",
+        "UNIQUE_ITEMS_REMOVED",
+        "ENUM_ARRAY_EXTENDED",
+        "COMBINED_TYPE_EXTENDED",
+        "PRODUCT_TYPE_NARROWED",
+        "SUM_TYPE_EXTENDED",
+        "NOT_TYPE_NARROWED",
+    }
+)
 # What Confluent's lenient set adds: it stops worrying about what undeclared properties held.
 _LENIENT = _STRICT | {
-    "ADDITIONAL_PROPERTIES_NARROWED", "ADDITIONAL_PROPERTIES_REMOVED",
-    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "ADDITIONAL_PROPERTIES_NARROWED",
+    "ADDITIONAL_PROPERTIES_REMOVED",
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
     "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
     "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
     "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
@@ -93,7 +125,7 @@ DIFFERENCE_TYPES: dict[str, str] = {
     "ADDITIONAL_PROPERTIES_NARROWED": "additionalProperties got a schema: extra fields are checked",
     "ENUM_ARRAY_NARROWED": "enum values were removed: old data holding them fails",
     "ENUM_ARRAY_CHANGED": "enum values were replaced: old data holding the old ones fails",
-    "ENUM_ARRAY_EXTENDED": "enum values were added: old data still passes, old readers may not know them",
+    "ENUM_ARRAY_EXTENDED": "enum values were added: old data passes, old readers may not know them",
     "SUM_TYPE_NARROWED": "a oneOf/anyOf branch was removed: old data matching only it fails",
     "SUM_TYPE_EXTENDED": "a oneOf/anyOf branch was added: old data still passes",
     "PRODUCT_TYPE_EXTENDED": "an allOf part was added: old data must satisfy one more schema",
@@ -103,8 +135,10 @@ DIFFERENCE_TYPES: dict[str, str] = {
     "TITLE_CHANGED": "documentation only",
     "DEFAULT_CHANGED": "the documented default changed; validation is unaffected",
 }
-_TIGHT = re.compile(r"^(MAX_\w+_DECREASED|MIN_\w+_INCREASED|EXCLUSIVE_MAXIMUM_DECREASED|"
-                    r"EXCLUSIVE_MINIMUM_INCREASED|\w+_ADDED|MULTIPLE_OF_EXPANDED|\w+_CHANGED)$")
+_TIGHT = re.compile(
+    r"^(MAX_\w+_DECREASED|MIN_\w+_INCREASED|EXCLUSIVE_MAXIMUM_DECREASED|"
+    r"EXCLUSIVE_MINIMUM_INCREASED|\w+_ADDED|MULTIPLE_OF_EXPANDED|\w+_CHANGED)$"
+)
 
 
 def _why(kind: str) -> str:
@@ -137,8 +171,21 @@ class _Ctx:
         return all(k in self.compatible for k, _ in self.diffs)
 
 
-_ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples",
-                "$defs", "definitions", "deprecated", "readOnly", "writeOnly", "format"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "$defs",
+    "definitions",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "format",
+}
 
 
 def _kind(s: Any) -> str:
@@ -179,8 +226,9 @@ def _combined(s: dict[str, Any]) -> tuple[str, list[Any]]:
     return "anyOf", [{**rest, "type": t} for t in s["type"]]
 
 
-def _bound(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], kw: str, name: str, path: str,
-           larger_is: str) -> None:
+def _bound(
+    ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], kw: str, name: str, path: str, larger_is: str
+) -> None:
     a, b = o.get(kw), u.get(kw)
     if a == b or isinstance(a, bool) or isinstance(b, bool):
         return
@@ -243,20 +291,33 @@ def _compare(ctx: _Ctx, o: Any, u: Any, path: str) -> None:
 def _same_kind(ctx: _Ctx, kind: str, o: Any, u: Any, path: str) -> None:
     if not isinstance(o, dict) or not isinstance(u, dict):
         return
-    for kw, name in (("$id", "ID"), ("title", "TITLE"), ("description", "DESCRIPTION"),
-                     ("default", "DEFAULT")):
+    for kw, name in (
+        ("$id", "ID"),
+        ("title", "TITLE"),
+        ("description", "DESCRIPTION"),
+        ("default", "DEFAULT"),
+    ):
         if o.get(kw) != u.get(kw):
             ctx.add(f"{name}_CHANGED", path)
     if kind == "string":
         _bound(ctx, o, u, "maxLength", "MAX_LENGTH", path, "")
         _bound(ctx, o, u, "minLength", "MIN_LENGTH", path, "")
         if o.get("pattern") != u.get("pattern"):
-            ctx.add("PATTERN_ADDED" if o.get("pattern") is None else
-                    "PATTERN_REMOVED" if u.get("pattern") is None else "PATTERN_CHANGED", path)
+            ctx.add(
+                "PATTERN_ADDED"
+                if o.get("pattern") is None
+                else "PATTERN_REMOVED"
+                if u.get("pattern") is None
+                else "PATTERN_CHANGED",
+                path,
+            )
     elif kind == "number":
-        for kw, name in (("maximum", "MAXIMUM"), ("minimum", "MINIMUM"),
-                         ("exclusiveMaximum", "EXCLUSIVE_MAXIMUM"),
-                         ("exclusiveMinimum", "EXCLUSIVE_MINIMUM")):
+        for kw, name in (
+            ("maximum", "MAXIMUM"),
+            ("minimum", "MINIMUM"),
+            ("exclusiveMaximum", "EXCLUSIVE_MAXIMUM"),
+            ("exclusiveMinimum", "EXCLUSIVE_MINIMUM"),
+        ):
             _bound(ctx, o, u, kw, name, path, "")
         a, b = o.get("multipleOf"), u.get("multipleOf")
         if a != b:
@@ -363,8 +424,12 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
             if name in oreq and name not in ureq:
                 ctx.add("REQUIRED_ATTRIBUTE_REMOVED", p)
             elif name in ureq and name not in oreq:
-                ctx.add("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if _has_default(ctx, up[name])
-                        else "REQUIRED_ATTRIBUTE_ADDED", p)
+                ctx.add(
+                    "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED"
+                    if _has_default(ctx, up[name])
+                    else "REQUIRED_ATTRIBUTE_ADDED",
+                    p,
+                )
     for name in sorted(set(op) | set(up)):
         p = f"{path}/properties/{name}"
         if name not in up:
@@ -374,8 +439,12 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
                 sub = ctx.sub()
                 _compare(sub, op[name], partial, p)
                 ctx.diffs.extend(sub.diffs)
-                ctx.add("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if sub.ok
-                        else "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", p)
+                ctx.add(
+                    "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+                    if sub.ok
+                    else "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+                    p,
+                )
             elif op[name] is False:
                 ctx.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", p)
             else:
@@ -393,12 +462,19 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
                 sub = ctx.sub()
                 _compare(sub, partial, up[name], p)
                 ctx.diffs.extend(sub.diffs)
-                ctx.add("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if sub.ok
-                        else "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", p)
+                ctx.add(
+                    "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+                    if sub.ok
+                    else "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+                    p,
+                )
             if name in ureq:
-                ctx.add("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"
-                        if _has_default(ctx, up[name])
-                        else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", p)
+                ctx.add(
+                    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"
+                    if _has_default(ctx, up[name])
+                    else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+                    p,
+                )
             else:
                 ctx.add("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", p)
         else:
@@ -406,7 +482,10 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
     ap = f"{path}/additionalProperties"
     oap, uap = o.get("additionalProperties", True), u.get("additionalProperties", True)
     if (oap is not False) != (uap is not False):
-        ctx.add("ADDITIONAL_PROPERTIES_ADDED" if uap is not False else "ADDITIONAL_PROPERTIES_REMOVED", ap)
+        ctx.add(
+            "ADDITIONAL_PROPERTIES_ADDED" if uap is not False else "ADDITIONAL_PROPERTIES_REMOVED",
+            ap,
+        )
     elif not isinstance(oap, dict) and isinstance(uap, dict) and uap:
         ctx.add("ADDITIONAL_PROPERTIES_NARROWED", ap)
     elif isinstance(oap, dict) and oap and not isinstance(uap, dict):
@@ -420,7 +499,11 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
 def _resolver(root: Any, lookup: dict[str, Any] | None) -> Callable[[Any], Any]:
     def resolve(node: Any) -> Any:
         seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+        while (
+            isinstance(node, dict)
+            and isinstance(node.get("$ref"), str)
+            and node["$ref"] not in seen
+        ):
             ref = node["$ref"]
             seen.add(ref)
             doc_part, _, frag = ref.partition("#")
@@ -428,7 +511,7 @@ def _resolver(root: Any, lookup: dict[str, Any] | None) -> Callable[[Any], Any]:
             key = re.sub(r"^(\.{1,2}/)+", "", doc_part)
             doc = root if not doc_part else (lookup or {}).get(doc_part, (lookup or {}).get(key))
             if doc is None:
-                return {}  # unknown target: unconstrained, as a registry without the reference would
+                return {}  # unknown target: unconstrained, as a registry lacking the reference
             target = doc
             for raw in frag.lstrip("/").split("/") if frag.strip("/") else []:
                 part = raw.replace("~1", "/").replace("~0", "~")
@@ -489,19 +572,24 @@ def compare_jsonschema(
             if key in seen:
                 continue
             seen.add(key)
-            reader = "the new schema reading old events" if direction == "backward" else \
-                "the old schema reading new events"
-            findings.append(Finding(
-                id="event-" + kind.lower().replace("_", "-"),
-                level=level,
-                message=f"event {name}: {kind} at {path} ({direction}{label}, policy {policy})",
-                location=f"{pointer}{path[1:] if path.startswith('#') else path}",
-                explanation=f"{_why(kind)}; checked as {reader}",
-                advice=_advice(kind, level),
-                operation="",
-                side="event",
-                bump="major" if level == ERR else "patch" if kind in _DOCS_ONLY else "minor",
-            ))
+            reader = (
+                "the new schema reading old events"
+                if direction == "backward"
+                else "the old schema reading new events"
+            )
+            findings.append(
+                Finding(
+                    id="event-" + kind.lower().replace("_", "-"),
+                    level=level,
+                    message=f"event {name}: {kind} at {path} ({direction}{label}, policy {policy})",
+                    location=f"{pointer}{path[1:] if path.startswith('#') else path}",
+                    explanation=f"{_why(kind)}; checked as {reader}",
+                    advice=_advice(kind, level),
+                    operation="",
+                    side="event",
+                    bump="major" if level == ERR else "patch" if kind in _DOCS_ONLY else "minor",
+                )
+            )
     return findings
 
 
@@ -509,7 +597,11 @@ def _advice(kind: str, level: str) -> str:
     if level != ERR:
         return "no action needed" if kind in _DOCS_ONLY else "bump the event's minor version"
     if "OPEN_CONTENT_MODEL" in kind:
-        return ("close the schema (additionalProperties: false) in a new major, or judge with "
-                "the croupier policy if producers only write declared properties")
-    return ("make the change in a new major version file schemas/events/<type>/<major+1>.json "
-            "and keep publishing the old one")
+        return (
+            "close the schema (additionalProperties: false) in a new major, or judge with "
+            "the croupier policy if producers only write declared properties"
+        )
+    return (
+        "make the change in a new major version file schemas/events/<type>/<major+1>.json "
+        "and keep publishing the old one"
+    )

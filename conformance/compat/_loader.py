@@ -47,7 +47,9 @@ def _read(path: Path) -> Any:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CompatError(f"{path}: not valid {'JSON' if path.suffix != '.yaml' else 'YAML'}: {first}") from None
+        raise CompatError(
+            f"{path}: not valid {'JSON' if path.suffix != '.yaml' else 'YAML'}: {first}"
+        ) from None
 
 
 def detect_type(path: Path, data: Any) -> str:
@@ -56,8 +58,10 @@ def detect_type(path: Path, data: Any) -> str:
         return "avro"
     if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
         return "openapi"
-    if isinstance(data, dict) and data.get("type") in ("record", "enum", "fixed") and (
-        "fields" in data or "symbols" in data or "size" in data
+    if (
+        isinstance(data, dict)
+        and data.get("type") in ("record", "enum", "fixed")
+        and ("fields" in data or "symbols" in data or "size" in data)
     ):
         return "avro"
     if isinstance(data, dict | bool):
@@ -125,19 +129,24 @@ def _lookup_keys(rel: Path, data: Any) -> list[str]:
 
 def _git_export(ref: str, into: Path) -> Path:
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         raise CompatError(f"git:{ref}: not inside a git repository") from None
-    present = subprocess.run(["git", "-C", top, "ls-tree", "--name-only", ref, "--", "spec", "schemas"],
-                             capture_output=True, text=True)
+    present = subprocess.run(
+        ["git", "-C", top, "ls-tree", "--name-only", ref, "--", "spec", "schemas"],
+        capture_output=True,
+        text=True,
+    )
     if present.returncode != 0:
         raise CompatError(f"git:{ref}: unknown revision")
     parts = present.stdout.split()
     if not parts:
         raise CompatError(f"git:{ref}: holds neither spec/ nor schemas/")
-    archive = subprocess.run(["git", "-C", top, "archive", "--format=tar", ref, "--", *parts],
-                             capture_output=True)
+    archive = subprocess.run(
+        ["git", "-C", top, "archive", "--format=tar", ref, "--", *parts], capture_output=True
+    )
     if archive.returncode != 0:
         raise CompatError(f"git:{ref}: git archive failed: {archive.stderr.decode().strip()[:200]}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:

@@ -98,7 +98,7 @@ class Op:
 
     @property
     def label(self) -> str:
-        """"POST /v1/bets/settle"."""
+        """The operation as people say it: POST /v1/bets/settle."""
         return f"{self.method.upper()} {self.path}"
 
 
@@ -248,7 +248,16 @@ class _SchemaWalker:
             add(((), kind, rptr, bv, rv, {"keyword": kw}))
         if b.get("pattern") != r.get("pattern"):
             if r.get("pattern") is None:
-                add(((), "constraint-loosened", rptr, b.get("pattern"), None, {"keyword": "pattern"}))
+                add(
+                    (
+                        (),
+                        "constraint-loosened",
+                        rptr,
+                        b.get("pattern"),
+                        None,
+                        {"keyword": "pattern"},
+                    )
+                )
             else:
                 add(((), "pattern-changed", rptr, b.get("pattern"), r.get("pattern"), {}))
         bm, rm = b.get("multipleOf"), r.get("multipleOf")
@@ -258,7 +267,16 @@ class _SchemaWalker:
             add(((), kind, rptr, bm, rm, {"keyword": "multipleOf"}))
         if bool(b.get("uniqueItems")) != bool(r.get("uniqueItems")):
             kind = "constraint-tightened" if r.get("uniqueItems") else "constraint-loosened"
-            add(((), kind, rptr, b.get("uniqueItems"), r.get("uniqueItems"), {"keyword": "uniqueItems"}))
+            add(
+                (
+                    (),
+                    kind,
+                    rptr,
+                    b.get("uniqueItems"),
+                    r.get("uniqueItems"),
+                    {"keyword": "uniqueItems"},
+                )
+            )
 
         self._properties(b, r, side, bptr, rptr, out)
 
@@ -268,7 +286,9 @@ class _SchemaWalker:
         elif bap is False and rap is not False:
             add(((), "additional-properties-opened", rptr, bap, rap, {}))
         elif isinstance(bap, dict) and isinstance(rap, dict):
-            sub = self.walk(bap, rap, side, f"{bptr}/additionalProperties", f"{rptr}/additionalProperties")
+            sub = self.walk(
+                bap, rap, side, f"{bptr}/additionalProperties", f"{rptr}/additionalProperties"
+            )
             out.extend((("*", *n), *rest) for n, *rest in sub)
 
         if isinstance(b.get("items"), dict) and isinstance(r.get("items"), dict):
@@ -294,8 +314,16 @@ class _SchemaWalker:
                 if isinstance(bsub, dict) and bsub.get(hidden):
                     continue
                 ptr = f"{bptr}/properties/{_esc(name)}"
-                out.append(((name,), "property-removed", ptr, sub, None,
-                            {"required": name in breq, "closed": closed}))
+                out.append(
+                    (
+                        (name,),
+                        "property-removed",
+                        ptr,
+                        sub,
+                        None,
+                        {"required": name in breq, "closed": closed},
+                    )
+                )
         for name, sub in rp.items():
             ptr = f"{rptr}/properties/{_esc(name)}"
             rsub, _ = self.rev.resolve(sub, "")
@@ -312,8 +340,15 @@ class _SchemaWalker:
             out.extend(((name, *n), *rest) for n, *rest in sub_changes)
 
     def _branches(
-        self, kw: str, tag: str, bl: list[Any], rl: list[Any], side: str,
-        bptr: str, rptr: str, out: list[Rel],
+        self,
+        kw: str,
+        tag: str,
+        bl: list[Any],
+        rl: list[Any],
+        side: str,
+        bptr: str,
+        rptr: str,
+        out: list[Rel],
     ) -> None:
         if not bl and not rl:
             return
@@ -356,8 +391,18 @@ class _Differ:
         self.schemas = _SchemaWalker(self.b, self.r)
         self.changes: list[Change] = []
 
-    def emit(self, kind: str, side: str, subject: str, op: str, ptr: str, name: str = "",
-             base: Any = None, rev: Any = None, **extra: Any) -> None:
+    def emit(
+        self,
+        kind: str,
+        side: str,
+        subject: str,
+        op: str,
+        ptr: str,
+        name: str = "",
+        base: Any = None,
+        rev: Any = None,
+        **extra: Any,
+    ) -> None:
         self.changes.append(Change(kind, side, subject, op, ptr, name, base, rev, extra))
 
     def run(self) -> list[Change]:
@@ -367,10 +412,17 @@ class _Differ:
             if key in rops:
                 continue
             kind = "operation-removed" if key[0] in rev_paths else "path-removed"
-            self.emit(kind, "operation", "operation", op.label, op.pointer,
-                      deprecated=bool(op.node.get("deprecated")),
-                      sunset=parse_sunset(op.node.get("x-sunset")),
-                      sunset_raw=op.node.get("x-sunset"), today=self.today)
+            self.emit(
+                kind,
+                "operation",
+                "operation",
+                op.label,
+                op.pointer,
+                deprecated=bool(op.node.get("deprecated")),
+                sunset=parse_sunset(op.node.get("x-sunset")),
+                sunset_raw=op.node.get("x-sunset"),
+                today=self.today,
+            )
         for key, op in rops.items():
             if key not in bops:
                 self.emit("operation-added", "operation", "operation", op.label, op.pointer)
@@ -380,22 +432,48 @@ class _Differ:
                 self.operation(bop, rop)
         return self.changes
 
-    def schema(self, b: Any, r: Any, side: str, subject: str, op: str, bptr: str, rptr: str,
-               where: str) -> None:
+    def schema(
+        self, b: Any, r: Any, side: str, subject: str, op: str, bptr: str, rptr: str, where: str
+    ) -> None:
         for names, kind, ptr, bv, rv, extra in self.schemas.walk(b, r, side, bptr, rptr):
             the_side = "docs" if kind in _DOC_KINDS else side
-            self.changes.append(Change(kind, the_side, subject, op, ptr, ".".join(names), bv, rv,
-                                       {**extra, "where": where}))
+            self.changes.append(
+                Change(
+                    kind,
+                    the_side,
+                    subject,
+                    op,
+                    ptr,
+                    ".".join(names),
+                    bv,
+                    rv,
+                    {**extra, "where": where},
+                )
+            )
 
     def operation(self, b: Op, r: Op) -> None:
         label = r.label
         if r.node.get("deprecated") and not b.node.get("deprecated"):
-            self.emit("operation-deprecated", "operation", "operation", label, r.pointer,
-                      sunset=r.node.get("x-sunset"))
+            self.emit(
+                "operation-deprecated",
+                "operation",
+                "operation",
+                label,
+                r.pointer,
+                sunset=r.node.get("x-sunset"),
+            )
         for field in ("summary", "description"):
             if b.node.get(field) != r.node.get(field):
-                self.emit("description-changed", "docs", "operation", label, f"{r.pointer}/{field}",
-                          base=b.node.get(field), rev=r.node.get(field), where=f"operation {field}")
+                self.emit(
+                    "description-changed",
+                    "docs",
+                    "operation",
+                    label,
+                    f"{r.pointer}/{field}",
+                    base=b.node.get(field),
+                    rev=r.node.get(field),
+                    where=f"operation {field}",
+                )
         self.parameters(b, r, label)
         self.request_body(b, r, label)
         self.responses(b, r, label)
@@ -410,29 +488,54 @@ class _Differ:
             if elsewhere:
                 moved.add(elsewhere[0])
                 rnode, rptr = r.params[elsewhere[0]]
-                self.emit("parameter-in-changed", "request", "parameter", label, rptr,
-                          f"{name}", loc, elsewhere[0][0])
+                self.emit(
+                    "parameter-in-changed",
+                    "request",
+                    "parameter",
+                    label,
+                    rptr,
+                    f"{name}",
+                    loc,
+                    elsewhere[0][0],
+                )
                 continue
-            self.emit("parameter-removed", "request", "parameter", label, ptr, f"{loc}.{name}",
-                      required=bool(node.get("required")))
+            self.emit(
+                "parameter-removed",
+                "request",
+                "parameter",
+                label,
+                ptr,
+                f"{loc}.{name}",
+                required=bool(node.get("required")),
+            )
         for (loc, name), (node, ptr) in r.params.items():
             where = f"{loc} parameter `{node['name']}`"
             if (loc, name) not in b.params:
                 if (loc, name) not in moved:
-                    self.emit("parameter-added", "request", "parameter", label, ptr, f"{loc}.{name}",
-                              required=bool(node.get("required")))
+                    self.emit(
+                        "parameter-added",
+                        "request",
+                        "parameter",
+                        label,
+                        ptr,
+                        f"{loc}.{name}",
+                        required=bool(node.get("required")),
+                    )
                 continue
             bnode, bptr = b.params[(loc, name)]
             if node.get("required") and not bnode.get("required"):
-                self.emit("parameter-became-required", "request", "parameter", label, ptr,
-                          f"{loc}.{name}")
+                self.emit(
+                    "parameter-became-required", "request", "parameter", label, ptr, f"{loc}.{name}"
+                )
             elif bnode.get("required") and not node.get("required"):
-                self.emit("parameter-became-optional", "request", "parameter", label, ptr,
-                          f"{loc}.{name}")
+                self.emit(
+                    "parameter-became-optional", "request", "parameter", label, ptr, f"{loc}.{name}"
+                )
             bs = bnode.get("schema") or _media_schema(bnode.get("content"))
             rs = node.get("schema") or _media_schema(node.get("content"))
-            self.schema(bs, rs, "request", "parameter", label, f"{bptr}/schema", f"{ptr}/schema",
-                        where)
+            self.schema(
+                bs, rs, "request", "parameter", label, f"{bptr}/schema", f"{ptr}/schema", where
+            )
 
     def request_body(self, b: Op, r: Op, label: str) -> None:
         bb, bptr = self.b.resolve(b.node.get("requestBody"), f"{b.pointer}/requestBody")
@@ -445,15 +548,37 @@ class _Differ:
             return
         if rb.get("required") and not bb.get("required"):
             self.emit("body-became-required", "request", "body", label, rptr, added=False)
-        self.content(bb.get("content") or {}, rb.get("content") or {}, "request", label,
-                     f"{bptr}/content", f"{rptr}/content", "request body")
+        self.content(
+            bb.get("content") or {},
+            rb.get("content") or {},
+            "request",
+            label,
+            f"{bptr}/content",
+            f"{rptr}/content",
+            "request body",
+        )
 
-    def content(self, bc: dict[str, Any], rc: dict[str, Any], side: str, label: str,
-                bptr: str, rptr: str, what: str) -> None:
+    def content(
+        self,
+        bc: dict[str, Any],
+        rc: dict[str, Any],
+        side: str,
+        label: str,
+        bptr: str,
+        rptr: str,
+        what: str,
+    ) -> None:
         for media in bc:
             if media not in rc:
-                self.emit("media-type-removed", side, "body", label, f"{bptr}/{_esc(media)}",
-                          media, what=what)
+                self.emit(
+                    "media-type-removed",
+                    side,
+                    "body",
+                    label,
+                    f"{bptr}/{_esc(media)}",
+                    media,
+                    what=what,
+                )
         for media, rnode in rc.items():
             mptr = f"{rptr}/{_esc(media)}"
             if media not in bc:
@@ -461,39 +586,81 @@ class _Differ:
                 continue
             bnode = bc[media]
             if isinstance(bnode, dict) and isinstance(rnode, dict):
-                self.schema(bnode.get("schema"), rnode.get("schema"), side, "property", label,
-                            f"{bptr}/{_esc(media)}/schema", f"{mptr}/schema", f"{what} ({media})")
+                self.schema(
+                    bnode.get("schema"),
+                    rnode.get("schema"),
+                    side,
+                    "property",
+                    label,
+                    f"{bptr}/{_esc(media)}/schema",
+                    f"{mptr}/schema",
+                    f"{what} ({media})",
+                )
 
     def responses(self, b: Op, r: Op, label: str) -> None:
         bres, rres = b.node.get("responses") or {}, r.node.get("responses") or {}
         for status in bres:
             if status not in rres:
-                self.emit("status-removed", "response", "response", label,
-                          f"{b.pointer}/responses/{_esc(status)}", str(status),
-                          success=str(status).startswith("2"))
+                self.emit(
+                    "status-removed",
+                    "response",
+                    "response",
+                    label,
+                    f"{b.pointer}/responses/{_esc(status)}",
+                    str(status),
+                    success=str(status).startswith("2"),
+                )
         for status, raw in rres.items():
             rptr = f"{r.pointer}/responses/{_esc(status)}"
             if status not in bres:
-                self.emit("status-added", "response", "response", label, rptr, str(status),
-                          success=str(status).startswith("2"))
+                self.emit(
+                    "status-added",
+                    "response",
+                    "response",
+                    label,
+                    rptr,
+                    str(status),
+                    success=str(status).startswith("2"),
+                )
                 continue
             bnode, bptr = self.b.resolve(bres[status], f"{b.pointer}/responses/{_esc(status)}")
             rnode, rptr = self.r.resolve(raw, rptr)
             if not isinstance(bnode, dict) or not isinstance(rnode, dict):
                 continue
-            self.headers(bnode.get("headers") or {}, rnode.get("headers") or {}, label, status,
-                         bptr, rptr)
-            self.content(bnode.get("content") or {}, rnode.get("content") or {}, "response",
-                         label, f"{bptr}/content", f"{rptr}/content", f"{status} response body")
+            self.headers(
+                bnode.get("headers") or {}, rnode.get("headers") or {}, label, status, bptr, rptr
+            )
+            self.content(
+                bnode.get("content") or {},
+                rnode.get("content") or {},
+                "response",
+                label,
+                f"{bptr}/content",
+                f"{rptr}/content",
+                f"{status} response body",
+            )
 
-    def headers(self, bh: dict[str, Any], rh: dict[str, Any], label: str, status: str,
-                bptr: str, rptr: str) -> None:
-        blow = {k.lower(): (k, self.b.resolve(v, f"{bptr}/headers/{_esc(k)}")) for k, v in bh.items()}
-        rlow = {k.lower(): (k, self.r.resolve(v, f"{rptr}/headers/{_esc(k)}")) for k, v in rh.items()}
+    def headers(
+        self, bh: dict[str, Any], rh: dict[str, Any], label: str, status: str, bptr: str, rptr: str
+    ) -> None:
+        blow = {
+            k.lower(): (k, self.b.resolve(v, f"{bptr}/headers/{_esc(k)}")) for k, v in bh.items()
+        }
+        rlow = {
+            k.lower(): (k, self.r.resolve(v, f"{rptr}/headers/{_esc(k)}")) for k, v in rh.items()
+        }
         for low, (name, (node, ptr)) in blow.items():
             if low not in rlow:
-                self.emit("header-removed", "response", "header", label, ptr, name,
-                          status=status, required=bool(isinstance(node, dict) and node.get("required")))
+                self.emit(
+                    "header-removed",
+                    "response",
+                    "header",
+                    label,
+                    ptr,
+                    name,
+                    status=status,
+                    required=bool(isinstance(node, dict) and node.get("required")),
+                )
         for low, (name, (node, ptr)) in rlow.items():
             if low not in blow:
                 self.emit("header-added", "response", "header", label, ptr, name, status=status)
@@ -501,11 +668,25 @@ class _Differ:
             bnode = blow[low][1][0]
             if isinstance(node, dict) and isinstance(bnode, dict):
                 if bnode.get("required") and not node.get("required"):
-                    self.emit("header-became-optional", "response", "header", label, ptr, name,
-                              status=status)
-                self.schema(bnode.get("schema"), node.get("schema"), "response", "header", label,
-                            f"{blow[low][1][1]}/schema", f"{ptr}/schema",
-                            f"{status} response header `{name}`")
+                    self.emit(
+                        "header-became-optional",
+                        "response",
+                        "header",
+                        label,
+                        ptr,
+                        name,
+                        status=status,
+                    )
+                self.schema(
+                    bnode.get("schema"),
+                    node.get("schema"),
+                    "response",
+                    "header",
+                    label,
+                    f"{blow[low][1][1]}/schema",
+                    f"{ptr}/schema",
+                    f"{status} response header `{name}`",
+                )
 
     def security(self, b: Op, r: Op, label: str) -> None:
         bsec, rsec = _security(self.bdoc, b.node), _security(self.rdoc, r.node)
@@ -520,18 +701,44 @@ class _Differ:
                 gained = sorted(set(same[scheme]) - set(scopes))
                 lost = sorted(set(scopes) - set(same[scheme]))
                 if gained:
-                    self.emit("security-scope-added", "request", "security", label, ptr, scheme,
-                              scopes, same[scheme], scopes_changed=gained)
+                    self.emit(
+                        "security-scope-added",
+                        "request",
+                        "security",
+                        label,
+                        ptr,
+                        scheme,
+                        scopes,
+                        same[scheme],
+                        scopes_changed=gained,
+                    )
                 if lost:
-                    self.emit("security-scope-removed", "request", "security", label, ptr, scheme,
-                              scopes, same[scheme], scopes_changed=lost)
+                    self.emit(
+                        "security-scope-removed",
+                        "request",
+                        "security",
+                        label,
+                        ptr,
+                        scheme,
+                        scopes,
+                        same[scheme],
+                        scopes_changed=lost,
+                    )
         for alt in rsec:
             if not any(set(x) == set(alt) for x in bsec):
-                self.emit("security-added", "request", "security", label, ptr,
-                          " + ".join(sorted(alt)) or "anonymous access")
+                self.emit(
+                    "security-added",
+                    "request",
+                    "security",
+                    label,
+                    ptr,
+                    " + ".join(sorted(alt)) or "anonymous access",
+                )
 
 
-def diff_openapi(base: dict[str, Any], rev: dict[str, Any], today: dt.date | None = None) -> list[Change]:
+def diff_openapi(
+    base: dict[str, Any], rev: dict[str, Any], today: dt.date | None = None
+) -> list[Change]:
     """Every low-level change from `base` to `rev` (both bundled: local `$ref`s only)."""
     return _Differ(base, rev, today or dt.date.today()).run()
 

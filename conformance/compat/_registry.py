@@ -179,7 +179,8 @@ def show(value: Any) -> str:
 def rules_for(change: Change) -> list[Rule]:
     """The rules that may explain a change (same kind, side and, when they name one, subject)."""
     return [
-        r for r in _BY_KIND.get((change.kind, change.side), ())
+        r
+        for r in _BY_KIND.get((change.kind, change.side), ())
         if r.subject is None or r.subject == change.subject
     ]
 

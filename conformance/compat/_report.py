@@ -18,8 +18,10 @@ _DEPRECATIONS = frozenset({"endpoint-deprecated", "api-removed-after-sunset"})
 
 def _verdict(r: CompatResult) -> str:
     state = "BREAKING" if r.breaking else "compatible"
-    return (f"{state}: {r.base_label} -> {r.revision_label}; required bump {r.required_bump}, "
-            f"declared bump {r.declared_bump}")
+    return (
+        f"{state}: {r.base_label} -> {r.revision_label}; required bump {r.required_bump}, "
+        f"declared bump {r.declared_bump}"
+    )
 
 
 def _text(r: CompatResult) -> str:
@@ -31,7 +33,9 @@ def _text(r: CompatResult) -> str:
         lines.append(f"     why: {f.explanation}")
         if f.advice:
             lines.append(f"     instead: {f.advice}")
-    counts = ", ".join(f"{sum(f.level == lvl for f in r.findings)} {lvl}" for lvl in (ERR, WARN, INFO))
+    counts = ", ".join(
+        f"{sum(f.level == lvl for f in r.findings)} {lvl}" for lvl in (ERR, WARN, INFO)
+    )
     lines.append(f"{len(r.findings)} findings ({counts})")
     return "\n".join(lines)
 
@@ -44,8 +48,12 @@ def _md_item(f: Finding) -> str:
 def _markdown(r: CompatResult) -> str:
     version = r.revision_version or r.revision_label
     out = [f"## {version} — {dt.date.today().isoformat()}", ""]
-    groups: dict[str, list[Finding]] = {"Breaking": [], "Additive": [], "Deprecations": [],
-                                        "Documentation": []}
+    groups: dict[str, list[Finding]] = {
+        "Breaking": [],
+        "Additive": [],
+        "Deprecations": [],
+        "Documentation": [],
+    }
     for f in r.findings:
         if f.id in _DEPRECATIONS:
             groups["Deprecations"].append(f)
@@ -80,8 +88,12 @@ def _junit(r: CompatResult, fail_on: str) -> str:
     for rule_id in names:
         side = RULES[rule_id].side if rule_id in RULES else "event"
         for f in by_rule.get(rule_id) or [None]:
-            case = ET.SubElement(suite, "testcase", classname=f"compat.{side}",
-                                 name=rule_id if f is None else f"{rule_id} {f.operation or f.location}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"compat.{side}",
+                name=rule_id if f is None else f"{rule_id} {f.operation or f.location}",
+            )
             cases += 1
             if f is None:
                 continue

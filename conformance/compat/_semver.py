@@ -1,4 +1,4 @@
-"""Semver: the bump the findings require, the bump the contract declares, and the rules when they disagree."""
+"""Semver: the bump findings require, the bump the contract declares, rules when they disagree."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ __all__ = [
 ]
 
 BUMP_ORDER = {"none": 0, "patch": 1, "minor": 2, "major": 3}
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+)
 _PREFIX = re.compile(r"^/v(\d+)/")
 
 
@@ -45,7 +47,7 @@ def declared_bump(old: Any, new: Any) -> str:
 
 
 def required_bump(findings: Iterable[Finding]) -> str:
-    """The smallest bump that covers every finding: major for any ERR, else the largest rule bump."""
+    """The smallest bump covering every finding: major for any ERR, else the largest rule bump."""
     best = "none"
     for f in findings:
         bump = "major" if f.level == ERR else f.bump
@@ -73,26 +75,57 @@ def http_version_changes(
     out: list[Change] = []
     for value, where in ((old, "base"), (new, "revision")):
         if parse_version(value) is None:
-            out.append(Change("version-invalid", "contract", "version", "", "/info/version",
-                              where, value, value))
+            out.append(
+                Change(
+                    "version-invalid",
+                    "contract",
+                    "version",
+                    "",
+                    "/info/version",
+                    where,
+                    value,
+                    value,
+                )
+            )
     required = required_bump(findings)
     declared = declared_bump(old, new)
     if _too_small(required, declared):
         reasons = sorted({f.id for f in findings if f.level == ERR or f.bump == required})
-        out.append(Change("bump-too-small", "contract", "version", "", "/info/version",
-                          "info.version", old, new,
-                          {"required": required, "declared": declared, "reasons": reasons}))
-    breaking_ops = sorted({f.operation for f in findings
-                           if f.level == ERR and f.operation and f.side != "contract"})
+        out.append(
+            Change(
+                "bump-too-small",
+                "contract",
+                "version",
+                "",
+                "/info/version",
+                "info.version",
+                old,
+                new,
+                {"required": required, "declared": declared, "reasons": reasons},
+            )
+        )
+    breaking_ops = sorted(
+        {f.operation for f in findings if f.level == ERR and f.operation and f.side != "contract"}
+    )
     if breaking_ops:
         new_major = (parse_version(new) or (0, 0, 0))[0]
         base_prefixes, rev_prefixes = _prefixes(base), _prefixes(rev)
         fresh = new_major in rev_prefixes and new_major not in base_prefixes
         kept = base_prefixes <= rev_prefixes
         if not (fresh and kept):
-            out.append(Change("breaking-without-prefix", "contract", "version", "", "/paths",
-                              f"/v{new_major}/", sorted(base_prefixes), sorted(rev_prefixes),
-                              {"operations": breaking_ops, "fresh": fresh, "kept": kept}))
+            out.append(
+                Change(
+                    "breaking-without-prefix",
+                    "contract",
+                    "version",
+                    "",
+                    "/paths",
+                    f"/v{new_major}/",
+                    sorted(base_prefixes),
+                    sorted(rev_prefixes),
+                    {"operations": breaking_ops, "fresh": fresh, "kept": kept},
+                )
+            )
     return out
 
 
@@ -106,8 +139,19 @@ def event_version_changes(
         required = required_bump(findings)
         declared = declared_bump(old, new)
         if declared == "invalid" or _too_small(required, declared):
-            out.append(Change("event-bump-too-small", "event", "version", "", pointer, name, old, new,
-                              {"required": required, "declared": declared}))
+            out.append(
+                Change(
+                    "event-bump-too-small",
+                    "event",
+                    "version",
+                    "",
+                    pointer,
+                    name,
+                    old,
+                    new,
+                    {"required": required, "declared": declared},
+                )
+            )
     envelope = ((rev.get("properties") or {}).get("schema_version")) or {}
     if new is not None and isinstance(envelope, dict):
         ok = True
@@ -121,8 +165,18 @@ def event_version_changes(
             except re.error:
                 ok = False
         if not ok:
-            out.append(Change("event-version-mismatch", "event", "version", "",
-                              f"{pointer}/properties/schema_version", name, envelope, new))
+            out.append(
+                Change(
+                    "event-version-mismatch",
+                    "event",
+                    "version",
+                    "",
+                    f"{pointer}/properties/schema_version",
+                    name,
+                    envelope,
+                    new,
+                )
+            )
     return out
 
 
@@ -138,10 +192,11 @@ def semver_version_invalid(c: Change) -> Says:
 
 @rule("semver-bump-too-small", ERR, "contract", on="bump-too-small")
 def semver_bump_too_small(c: Change) -> Says:
-    """info.version did not move by as much as the changes require (major for breaking, minor for additive)."""
+    """info.version moved less than the changes require (major if breaking, minor if additive)."""
     return Says(
         f"info.version went {show(c.base)} -> {show(c.revision)} ({c.extra['declared']}), but the "
-        f"changes require a {c.extra['required']} bump (because of {', '.join(c.extra['reasons'])})",
+        f"changes require a {c.extra['required']} bump "
+        f"(because of {', '.join(c.extra['reasons'])})",
         "integrators read the version to decide whether an upgrade is safe; a too-small bump "
         "tells them a breaking or additive change is not there",
         f"bump info.version by at least a {c.extra['required']} version",

@@ -39,14 +39,17 @@ def test_breaking_change_exits_1_and_explains_itself():
     assert "why:" in out and "instead:" in out
 
 
-@pytest.mark.parametrize("args", [
-    ["only-one.yaml"],
-    ["missing-a.yaml", "missing-b.yaml"],
-    [*pair("endpoint-added"), "--format", "xml"],
-    [*pair("endpoint-added"), "--mode", "sideways"],
-    [*pair("endpoint-added"), "--policy", "nope"],
-    [*pair("endpoint-added"), "--fail-on", "LOUD"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["only-one.yaml"],
+        ["missing-a.yaml", "missing-b.yaml"],
+        [*pair("endpoint-added"), "--format", "xml"],
+        [*pair("endpoint-added"), "--mode", "sideways"],
+        [*pair("endpoint-added"), "--policy", "nope"],
+        [*pair("endpoint-added"), "--fail-on", "LOUD"],
+    ],
+)
 def test_cannot_run_exits_2_with_one_line(args):
     result = run(*args)
     assert result.exit_code == 2
@@ -127,13 +130,35 @@ def test_github_annotations():
 def _contract(root: Path, money_type: str, version: str) -> None:
     (root / "spec").mkdir(parents=True, exist_ok=True)
     (root / "schemas" / "common").mkdir(parents=True, exist_ok=True)
-    (root / "schemas" / "common" / "money.json").write_text(json.dumps({
-        "title": "Money", "type": "object", "required": ["amount", "currency"],
-        "properties": {"amount": {"type": money_type}, "currency": {"type": "string"}}}))
+    (root / "schemas" / "common" / "money.json").write_text(
+        json.dumps(
+            {
+                "title": "Money",
+                "type": "object",
+                "required": ["amount", "currency"],
+                "properties": {"amount": {"type": money_type}, "currency": {"type": "string"}},
+            }
+        )
+    )
     spec = {
-        "openapi": "3.1.0", "info": {"title": "t", "version": version},
-        "paths": {"/v1/balance": {"get": {"responses": {"200": {"description": "ok", "content": {
-            "application/json": {"schema": {"$ref": "../schemas/common/money.json"}}}}}}}},
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": version},
+        "paths": {
+            "/v1/balance": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "../schemas/common/money.json"}
+                                }
+                            },
+                        }
+                    }
+                }
+            }
+        },
     }
     (root / "spec" / "openapi.yaml").write_text(yaml.safe_dump(spec))
 
@@ -147,15 +172,21 @@ def test_contract_folders_follow_file_refs(tmp_path):
     ids = {f["id"] for f in data["findings"]}
     assert "response-property-type-changed" in ids
     assert "semver-bump-too-small" in ids
-    loc = next(f["location"] for f in data["findings"] if f["id"] == "response-property-type-changed")
+    loc = next(
+        f["location"] for f in data["findings"] if f["id"] == "response-property-type-changed"
+    )
     assert loc == "/components/schemas/Money/properties/amount"
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_git_ref_against_the_working_tree(tmp_path, monkeypatch):
     def git(*args):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                       cwd=tmp_path, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
 
     _contract(tmp_path, "string", "1.0.0")
     git("init", "-q")
@@ -167,6 +198,8 @@ def test_git_ref_against_the_working_tree(tmp_path, monkeypatch):
     _contract(tmp_path, "number", "1.0.0")
     result = run("git:v1.0.0", ".", "--format", "json")
     assert result.exit_code == 1
-    assert "response-property-type-changed" in {f["id"] for f in json.loads(result.stdout)["findings"]}
+    assert "response-property-type-changed" in {
+        f["id"] for f in json.loads(result.stdout)["findings"]
+    }
     bad = run("git:no-such-ref", ".")
     assert bad.exit_code == 2 and "unknown revision" in bad.stderr

@@ -3,18 +3,26 @@ import pytest
 from conformance.compat import compare_jsonschema, jsonschema_differences
 
 OPEN = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
-OPEN_PLUS = {"type": "object", "properties": {"id": {"type": "string"}, "note": {"type": "string"}},
-             "required": ["id"]}
+OPEN_PLUS = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "note": {"type": "string"}},
+    "required": ["id"],
+}
 CLOSED = {**OPEN, "additionalProperties": False}
 CLOSED_PLUS = {**OPEN_PLUS, "additionalProperties": False}
 OPEN_PLUS_REQUIRED = {**OPEN_PLUS, "required": ["id", "note"]}
-OPEN_NARROW = {"type": "object", "properties": {"id": {"type": "string", "maxLength": 8}},
-               "required": ["id"]}
+OPEN_NARROW = {
+    "type": "object",
+    "properties": {"id": {"type": "string", "maxLength": 8}},
+    "required": ["id"],
+}
 
 
 def _breaking(base, rev, policy, mode="backward"):
-    return any(f.level == "ERR" for f in compare_jsonschema("e", "e.json#", base, rev, mode=mode,
-                                                            policy=policy))
+    return any(
+        f.level == "ERR"
+        for f in compare_jsonschema("e", "e.json#", base, rev, mode=mode, policy=policy)
+    )
 
 
 # (base, revision, mode, croupier, confluent-strict, confluent-lenient) -> breaking?
@@ -46,7 +54,9 @@ def test_policy_verdicts(base, rev, mode, croupier, strict, lenient):
 
 
 def test_open_content_model_difference_is_named_and_explained():
-    findings = compare_jsonschema("bet.settled/1", "x.json#", OPEN, OPEN_PLUS, policy="confluent-strict")
+    findings = compare_jsonschema(
+        "bet.settled/1", "x.json#", OPEN, OPEN_PLUS, policy="confluent-strict"
+    )
     (f,) = findings
     assert f.id == "event-optional-property-added-to-open-content-model"
     assert f.location == "x.json#/properties/note"
@@ -59,11 +69,16 @@ def test_open_content_model_difference_is_named_and_explained():
 
 def test_type_changes_and_enums():
     assert ("TYPE_CHANGED", "#/properties/id") in jsonschema_differences(
-        OPEN, {**OPEN, "properties": {"id": {"type": "integer"}}})
+        OPEN, {**OPEN, "properties": {"id": {"type": "integer"}}}
+    )
     narrowed = jsonschema_differences({"type": "number"}, {"type": "integer"})
     assert narrowed == [("TYPE_NARROWED", "#")]
-    assert jsonschema_differences({"enum": ["a", "b"]}, {"enum": ["a"]}) == [("ENUM_ARRAY_NARROWED", "#")]
-    assert jsonschema_differences({"enum": ["a"]}, {"enum": ["a", "b"]}) == [("ENUM_ARRAY_EXTENDED", "#")]
+    assert jsonschema_differences({"enum": ["a", "b"]}, {"enum": ["a"]}) == [
+        ("ENUM_ARRAY_NARROWED", "#")
+    ]
+    assert jsonschema_differences({"enum": ["a"]}, {"enum": ["a", "b"]}) == [
+        ("ENUM_ARRAY_EXTENDED", "#")
+    ]
 
 
 def test_nullable_type_array_is_a_sum_type_extension():
@@ -74,19 +89,40 @@ def test_nullable_type_array_is_a_sum_type_extension():
 
 
 def test_recursive_schema_terminates():
-    tree = {"$defs": {"node": {"type": "object", "properties": {
-        "value": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
-        "$ref": "#/$defs/node"}
-    tree2 = {"$defs": {"node": {"type": "object", "properties": {
-        "value": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
-        "$ref": "#/$defs/node"}
+    tree = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+                },
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
+    tree2 = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "integer"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+                },
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
     assert jsonschema_differences(tree, tree) == []
     assert ("TYPE_CHANGED", "#/properties/value") in jsonschema_differences(tree, tree2)
 
 
 def test_transitive_mode_checks_every_earlier_version():
-    v1 = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
-          "additionalProperties": False}
+    v1 = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+        "additionalProperties": False,
+    }
     v2 = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
     v3 = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}
     # v2 -> v3 breaks b's type either way; check transitive also reaches v1.
@@ -102,7 +138,8 @@ def test_external_refs_resolve_through_the_lookup():
     schema = {"type": "object", "properties": {"stake": {"$ref": "../common/money.json"}}}
     inline = {"type": "object", "properties": {"stake": money2}}
     assert jsonschema_differences(schema, inline, lookup={"common/money.json": money}) == [
-        ("TYPE_CHANGED", "#/properties/stake/properties/amount")]
-    assert jsonschema_differences({"$ref": "m1"}, {"$ref": "m2"},
-                                  lookup={"m1": money, "m2": money2}) == [
-        ("TYPE_CHANGED", "#/properties/amount")]
+        ("TYPE_CHANGED", "#/properties/stake/properties/amount")
+    ]
+    assert jsonschema_differences(
+        {"$ref": "m1"}, {"$ref": "m2"}, lookup={"m1": money, "m2": money2}
+    ) == [("TYPE_CHANGED", "#/properties/amount")]

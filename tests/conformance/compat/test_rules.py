@@ -15,8 +15,9 @@ def _ids(fixture: str) -> set[str]:
     root = DATA / fixture
     base = root / "base" if (root / "base").is_dir() else root / "base.yaml"
     rev = root / "revision" if (root / "revision").is_dir() else root / "revision.yaml"
-    result = compare_loaded([load_argument(str(base), None), load_argument(str(rev), None)],
-                            today=TODAY)
+    result = compare_loaded(
+        [load_argument(str(base), None), load_argument(str(rev), None)], today=TODAY
+    )
     return {f.id for f in result.findings}
 
 
@@ -26,7 +27,11 @@ def _expected(fixture: str) -> set[str]:
         return set(yaml.safe_load(listed.read_text())["ids"])
     r = RULES[fixture]
     # A breaking change to an operation also needs a new /v{major}/ prefix the fixture lacks.
-    extra = {_PREFIX_RULE} if r.level == ERR and r.side in ("request", "response", "operation") else set()
+    extra = (
+        {_PREFIX_RULE}
+        if r.level == ERR and r.side in ("request", "response", "operation")
+        else set()
+    )
     return {fixture} | extra
 
 
