@@ -15,15 +15,15 @@ from conformance.compat._report import FORMATS, render
 from conformance.compat._semver import declared_bump, parse_version, required_bump
 
 __all__ = [
-    "FORMATS",
-    "MODES",
-    "POLICIES",
-    "RULES",
     "Change",
     "CompatError",
     "CompatResult",
+    "FORMATS",
     "Finding",
     "Loaded",
+    "MODES",
+    "POLICIES",
+    "RULES",
     "compare_avro",
     "compare_jsonschema",
     "compare_loaded",
