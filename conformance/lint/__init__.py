@@ -19,13 +19,13 @@ from conformance.lint._registry import (
 
 __all__ = [
     "ERR",
+    "Finding",
+    "Hit",
     "INFO",
     "LEVELS",
     "RULES",
-    "WARN",
-    "Finding",
-    "Hit",
     "Rule",
+    "WARN",
     "configured_levels",
     "lint_contract",
     "rule",

@@ -44,11 +44,19 @@ def test_each_fixture_fires_exactly_its_rule(rule_id: str) -> None:
 @pytest.mark.parametrize(
     ("rule_id", "file", "pointer"),
     [
-        ("write-idempotency-key", "spec/openapi.yaml", "/paths/~1v1~1bets~1authorize/post/parameters"),
+        (
+            "write-idempotency-key",
+            "spec/openapi.yaml",
+            "/paths/~1v1~1bets~1authorize/post/parameters",
+        ),
         ("no-number-type", "spec/openapi.yaml", "/components/schemas/Thing/properties/weight/type"),
         ("money-property-type", "spec/openapi.yaml", "/components/schemas/Thing/properties/price"),
         ("event-schema-id", "schemas/events/session.ended/1.json", "/$id"),
-        ("error-code-in-catalog", "spec/openapi.yaml", "/components/responses/BadRequest/x-error-codes/1"),
+        (
+            "error-code-in-catalog",
+            "spec/openapi.yaml",
+            "/components/responses/BadRequest/x-error-codes/1",
+        ),
     ],
 )
 def test_findings_name_file_and_pointer(rule_id: str, file: str, pointer: str) -> None:
