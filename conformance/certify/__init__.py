@@ -1,0 +1,61 @@
+"""Certify: live checks of an implementation of the contract, with a verdict and evidence.
+
+May import `croupier`, Schemathesis, Hypothesis, httpx and rich; never `reference_impl` (the
+sandbox is started as a subprocess). Nothing imports it but `croupier.cli` (through `_command`)
+and the docs generator (through `scenario_catalog`).
+"""
+
+from conformance.certify._catalog import all_scenarios, check_catalog, scenario_catalog
+from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
+from conformance.certify._events import (
+    CaseFinished,
+    CaseStarted,
+    CheckFailed,
+    Event,
+    EventBus,
+    PhaseFinished,
+    PhaseStarted,
+    Progress,
+    RequestSent,
+    RunFinished,
+    RunStarted,
+)
+from conformance.certify._model import CaseResult, Exchange, Finding, RunResult, Verdict
+from conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure, scenario
+from conformance.certify._reports import render_json, render_junit, render_markdown, write_reports
+from conformance.certify._target import TargetUnavailable
+
+__all__ = [
+    "CaseFinished",
+    "CaseResult",
+    "CaseStarted",
+    "CertifyOptions",
+    "CheckFailed",
+    "Event",
+    "EventBus",
+    "Exchange",
+    "Finding",
+    "NotApplicable",
+    "PHASES",
+    "PhaseFinished",
+    "PhaseStarted",
+    "Progress",
+    "RequestSent",
+    "RunFinished",
+    "RunResult",
+    "RunStarted",
+    "Scenario",
+    "ScenarioFailure",
+    "TargetUnavailable",
+    "Verdict",
+    "all_scenarios",
+    "certify_target",
+    "check_catalog",
+    "known_ids",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "scenario",
+    "scenario_catalog",
+    "write_reports",
+]

@@ -1,0 +1,141 @@
+"""`croupier certify`: point Croupier at an implementation of the contract and get a verdict."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["certify"]
+
+
+def _ids(value: str | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def _die(message: str) -> None:
+    typer.echo(f"croupier certify: cannot run: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def certify(
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Root URL of the implementation to certify.")
+    ] = None,
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="Start the reference implementation on a temporary SQLite DB, certify it, stop it.",
+        ),
+    ] = False,
+    key_id: Annotated[
+        str | None, typer.Option(help="Signing key id (default: the sandbox's).")
+    ] = None,
+    secret: Annotated[
+        str | None, typer.Option(help="Signing secret (default: the sandbox's).")
+    ] = None,
+    brand: Annotated[str | None, typer.Option(help="X-Brand-Id to send.")] = None,
+    region: Annotated[str | None, typer.Option(help="X-Region to send.")] = None,
+    provider: Annotated[str | None, typer.Option(help="X-Provider-Id to send.")] = None,
+    report_dir: Annotated[
+        Path, typer.Option(help="Where junit.xml, report.json and report.md go.")
+    ] = Path("croupier-report"),
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for every random choice; replays a run.")
+    ] = None,
+    max_examples: Annotated[
+        int, typer.Option(help="Schemathesis examples per operation and Hypothesis sequences.")
+    ] = 5,
+    only: Annotated[
+        str | None, typer.Option(help="Run only these check/scenario ids (comma-separated).")
+    ] = None,
+    skip: Annotated[
+        str | None, typer.Option(help="Skip these check/scenario ids (comma-separated).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text or json (on stdout).")
+    ] = "text",
+    phases: Annotated[
+        str, typer.Option(help="Comma-separated phases: contract, scenarios, latency.")
+    ] = "contract,scenarios,latency",
+    latency_samples: Annotated[
+        int, typer.Option(help="Timed calls per operation in the latency phase.")
+    ] = 30,
+) -> None:
+    """Certify an implementation of the contract: fuzzing, scenarios, latency; exit 0 only if all pass."""
+    from rich.console import Console
+
+    from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
+    from conformance.certify._reports import render_json, write_reports
+    from conformance.certify._sandbox import SandboxError, sandbox_server
+    from conformance.certify._target import TargetUnavailable
+    from conformance.certify._terminal import TerminalReporter, summary_table
+    from croupier import SANDBOX_CREDENTIALS, ContractError, Credentials, load_contract
+
+    if output_format not in ("text", "json"):
+        _die(f"--format must be text or json, not {output_format!r}")
+    if sandbox == (base_url is not None):
+        _die("give exactly one of --base-url URL or --sandbox")
+    chosen_phases = tuple(p.strip() for p in phases.split(",") if p.strip())
+    unknown_phases = [p for p in chosen_phases if p not in PHASES]
+    if unknown_phases or not chosen_phases:
+        _die(f"unknown phase(s) {unknown_phases}; choose from {', '.join(PHASES)}")
+    if max_examples < 1 or latency_samples < 1:
+        _die("--max-examples and --latency-samples must be at least 1")
+    try:
+        contract = load_contract()
+        _ = contract.bundled
+    except ContractError as exc:
+        _die(str(exc))
+    only_ids, skip_ids = _ids(only), _ids(skip) or set()
+    known = known_ids(contract)
+    unknown = sorted(((only_ids or set()) | skip_ids) - set(known))
+    if unknown:
+        _die(f"unknown id(s) {', '.join(unknown)}; see docs/guide/certify.md for the catalog")
+    base = SANDBOX_CREDENTIALS
+    credentials = Credentials(
+        key_id=key_id or base.key_id,
+        secret=secret or base.secret,
+        brand=brand or base.brand,
+        region=region or base.region,
+        provider=provider or base.provider,
+    )
+    console = Console(stderr=True)
+    with contextlib.ExitStack() as stack:
+        if sandbox:
+            try:
+                base_url = stack.enter_context(sandbox_server())
+            except (SandboxError, OSError) as exc:
+                _die(f"the sandbox did not start: {exc}")
+        assert base_url is not None
+        options = CertifyOptions(
+            base_url=base_url,
+            credentials=credentials,
+            seed=seed,
+            max_examples=max_examples,
+            only=only_ids,
+            skip=skip_ids,
+            phases=chosen_phases,
+            latency_samples=latency_samples,
+        )
+        reporter = TerminalReporter(console)
+        try:
+            with reporter:
+                run = certify_target(options, contract, [reporter])
+        except TargetUnavailable as exc:
+            _die(str(exc))
+    paths = write_reports(run, report_dir)
+    if output_format == "json":
+        sys.stdout.write(render_json(run))
+    else:
+        console.print(summary_table(run))
+        console.print(f"reports: {', '.join(str(p) for p in paths.values())}")
+        verdict = "[bold green]PASSED[/]" if run.passed else "[bold red]FAILED[/]"
+        console.print(f"certification {verdict} in {run.duration_s:.1f} s (seed {run.seed})")
+    raise typer.Exit(0 if run.passed else 1)

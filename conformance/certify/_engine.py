@@ -1,0 +1,301 @@
+"""The certification engine: runs the phases in order and emits events; reporters listen."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from conformance.certify._catalog import all_scenarios
+from conformance.certify._checks import CHECKS
+from conformance.certify._context import ScenarioContext
+from conformance.certify._contract_phase import BUILTIN_CHECKS, run_contract_phase
+from conformance.certify._events import (
+    CaseFinished,
+    CaseStarted,
+    CheckFailed,
+    EventBus,
+    Listener,
+    PhaseFinished,
+    PhaseStarted,
+    RunFinished,
+    RunStarted,
+)
+from conformance.certify._latency import latency_ids, run_latency_phase
+from conformance.certify._model import CaseResult, Finding, RunResult, Verdict
+from conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
+from conformance.certify._target import Target, TargetUnavailable
+from croupier import SANDBOX_CREDENTIALS, Contract, Credentials, __version__
+
+__all__ = ["PHASES", "CertifyOptions", "TargetUnavailable", "certify_target", "known_ids"]
+
+PHASES = ("contract", "scenarios", "latency")
+
+
+@dataclass
+class CertifyOptions:
+    """What to certify and how hard."""
+
+    base_url: str
+    credentials: Credentials = SANDBOX_CREDENTIALS
+    seed: int | None = None
+    max_examples: int = 5
+    only: set[str] | None = None
+    skip: set[str] = field(default_factory=set)
+    phases: tuple[str, ...] = PHASES
+    latency_samples: int = 30
+    contract_budget_s: float = 120.0
+    transport: httpx.BaseTransport | None = None
+
+
+def known_ids(contract: Contract) -> dict[str, str]:
+    """Every selectable id -> its phase."""
+    ids = {c: "contract" for c in CHECKS}
+    ids.update({c: "contract" for c in BUILTIN_CHECKS})
+    ids.update({s.id: "scenarios" for s in all_scenarios()})
+    ids.update({i: "latency" for i in latency_ids(contract)})
+    return ids
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def certify_target(
+    options: CertifyOptions, contract: Contract, listeners: list[Listener] | None = None
+) -> RunResult:
+    """Certify one implementation; raises TargetUnavailable when it cannot be certified at all."""
+    bus = EventBus(list(listeners or []))
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
+
+    def selected(item: str) -> bool:
+        return (options.only is None or item in options.only) and item not in options.skip
+
+    our_checks = {c for c in CHECKS if selected(c)}
+    target = Target(
+        options.base_url,
+        options.credentials,
+        contract,
+        bus,
+        transport=options.transport,
+        checks=our_checks,
+    )
+    started = time.perf_counter()
+    run = RunResult(
+        target=options.base_url,
+        contract_version=contract.version,
+        contract_sha256=contract.sha256,
+        tool_version=__version__,
+        started_at=_now(),
+        seed=seed,
+        settings={
+            "max_examples": options.max_examples,
+            "phases": list(options.phases),
+            "only": sorted(options.only) if options.only is not None else None,
+            "skip": sorted(options.skip),
+            "latency_samples": options.latency_samples,
+            "key_id": options.credentials.key_id,
+            "brand": options.credentials.brand,
+            "region": options.credentials.region,
+            "provider": options.credentials.provider,
+        },
+    )
+    try:
+        target.preflight()
+        run.sandbox_surface = target.has_sandbox_surface()
+        bus.emit(RunStarted(options.base_url, contract.version, seed, options.phases))
+        run_tag = uuid.uuid4().hex[:8]
+
+        def make_ctx(case_id: str) -> ScenarioContext:
+            return ScenarioContext(
+                target=target,
+                contract=contract,
+                scenario_id=case_id,
+                seed=seed,
+                run_tag=run_tag,
+                sandbox=run.sandbox_surface,
+                max_examples=options.max_examples,
+            )
+
+        # Phase 1 — the contract.
+        contract_ids = [c for c in (*CHECKS, *BUILTIN_CHECKS) if selected(c)]
+        phase1: dict[str, CaseResult] = {}
+        if "contract" in options.phases and contract_ids:
+            bus.emit(PhaseStarted("contract", len(contract_ids)))
+            target.begin_case("contract", "schemathesis")
+            for result in run_contract_phase(
+                target,
+                contract,
+                bus,
+                seed=seed,
+                max_examples=options.max_examples,
+                selected=set(contract_ids),
+                budget_s=options.contract_budget_s,
+            ):
+                phase1[result.id] = result
+            bus.emit(PhaseFinished("contract"))
+
+        # Phase 2 — scenarios.
+        scenario_results: list[CaseResult] = []
+        if "scenarios" in options.phases:
+            chosen = [s for s in all_scenarios() if selected(s.id)]
+            bus.emit(PhaseStarted("scenarios", len(chosen)))
+            scenario_results = _run_scenarios(target, bus, chosen, make_ctx)
+            bus.emit(PhaseFinished("scenarios"))
+        for s in all_scenarios():
+            if not any(r.id == s.id for r in scenario_results):
+                why = "deselected" if "scenarios" in options.phases else "phase not run"
+                scenario_results.append(
+                    CaseResult(s.id, s.title, "scenarios", Verdict.SKIPPED, s.mandatory, reason=why)
+                )
+
+        # Our checks: what Phase 1 found plus what scenario traffic showed.
+        run.results.extend(_check_results(target, phase1, selected, options))
+        run.results.extend(scenario_results)
+
+        # Phase 3 — latency.
+        if "latency" in options.phases:
+            ids = [i for i in latency_ids(contract) if selected(i)]
+            bus.emit(PhaseStarted("latency", len(ids)))
+            run.results.extend(
+                run_latency_phase(
+                    make_ctx,
+                    contract,
+                    bus,
+                    samples=options.latency_samples,
+                    selected=selected,
+                )
+            )
+            bus.emit(PhaseFinished("latency"))
+        else:
+            for result_id in latency_ids(contract):
+                run.results.append(
+                    CaseResult(
+                        result_id, result_id, "latency", Verdict.SKIPPED, reason="phase not run"
+                    )
+                )
+    finally:
+        target.close()
+    run.finished_at = _now()
+    run.duration_s = time.perf_counter() - started
+    bus.emit(RunFinished(run))
+    return run
+
+
+def _check_results(
+    target: Target,
+    phase1: dict[str, CaseResult],
+    selected: object,
+    options: CertifyOptions,
+) -> list[CaseResult]:
+    out = []
+    for check_id in (*CHECKS, *BUILTIN_CHECKS):
+        result = phase1.get(check_id)
+        if check_id in CHECKS:
+            extra = target.check_findings.get(check_id, [])
+            if result is None:
+                is_selected = check_id in target.checks if target.checks is not None else True
+                result = CaseResult(
+                    check_id,
+                    CHECKS[check_id].title,
+                    "contract",
+                    Verdict.PASSED if is_selected and target.checked_responses else Verdict.SKIPPED,
+                    reason="" if is_selected else "deselected",
+                    evidence=list(target.check_evidence.get(check_id, [])),
+                )
+            result.data["scenario_responses_checked"] = target.checked_responses
+            if extra:
+                result.verdict = Verdict.FAILED
+                result.findings.extend(extra[:20])
+                result.data["scenario_failures"] = len(extra)
+                result.evidence = list(target.check_evidence.get(check_id, [])) + result.evidence
+        elif result is None:
+            why = "deselected" if "contract" in options.phases else "phase not run"
+            result = CaseResult(
+                check_id,
+                f"Schemathesis built-in check {check_id}",
+                "contract",
+                Verdict.SKIPPED,
+                reason=why,
+            )
+        out.append(result)
+    return out
+
+
+def _finish(result: CaseResult, exc: BaseException | None, bus: EventBus, case_id: str) -> None:
+    if exc is None:
+        return
+    if isinstance(exc, NotApplicable):
+        result.verdict = Verdict.NOT_APPLICABLE
+        result.reason = str(exc)
+    elif isinstance(exc, ScenarioFailure | AssertionError):
+        result.verdict = Verdict.FAILED
+        finding = Finding(case_id, str(exc))
+        if result.evidence:
+            finding.trace_id = result.evidence[-1].trace_id
+        result.findings.append(finding)
+        bus.emit(CheckFailed("scenarios", case_id, finding))
+    else:
+        result.verdict = Verdict.ERROR
+        result.reason = f"{type(exc).__name__}: {exc}"
+
+
+def _run_scenarios(
+    target: Target,
+    bus: EventBus,
+    chosen: list[Scenario],
+    make_ctx: object,
+) -> list[CaseResult]:
+    results: list[CaseResult] = []
+    pending: list[tuple[float, ScenarioContext, CaseResult, float]] = []
+    # Scenarios that wait (ctx.later) go first so their wait overlaps the others.
+    for item in sorted(chosen, key=lambda s: not s.defers):
+        bus.emit(CaseStarted("scenarios", item.id, item.title))
+        evidence = target.begin_case("scenarios", item.id)
+        result = CaseResult(
+            item.id, item.title, "scenarios", Verdict.PASSED, item.mandatory, evidence=evidence
+        )
+        ctx = make_ctx(item.id)  # type: ignore[operator]
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            if item.needs_sandbox:
+                ctx.require_sandbox()
+            item.func(ctx)
+        except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
+            error = exc
+        result.duration_s = time.perf_counter() - started
+        _finish(result, error, bus, item.id)
+        if error is None and ctx.deferred is not None:
+            pending.append((ctx.deferred[0], ctx, result, result.duration_s))
+        else:
+            _annotate(result, ctx)
+            bus.emit(CaseFinished(result))
+        results.append(result)
+    for ready_at, ctx, result, spent in sorted(pending, key=lambda p: p[0]):
+        wait = ready_at - time.monotonic()
+        if wait > 0:
+            bus.emit(CaseStarted("scenarios", result.id, f"waiting {wait:.0f} s: {result.title}"))
+            time.sleep(wait)
+        target.begin_case("scenarios", result.id, result.evidence)
+        started = time.perf_counter()
+        error = None
+        try:
+            assert ctx.deferred is not None
+            ctx.deferred[1]()
+        except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
+            error = exc
+        result.duration_s = spent + time.perf_counter() - started
+        _finish(result, error, bus, result.id)
+        _annotate(result, ctx)
+        bus.emit(CaseFinished(result))
+    return results
+
+
+def _annotate(result: CaseResult, ctx: ScenarioContext) -> None:
+    if ctx.notes:
+        result.data["notes"] = list(ctx.notes)

@@ -1,0 +1,208 @@
+"""Reporters that write files: JUnit XML, JSON and the Markdown certification report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from conformance.certify._model import CaseResult, RunResult, Verdict
+
+__all__ = ["render_json", "render_junit", "render_markdown", "write_reports"]
+
+_ICON = {
+    Verdict.PASSED: "✅ passed",
+    Verdict.FAILED: "❌ failed",
+    Verdict.ERROR: "⚠️ error",
+    Verdict.NOT_APPLICABLE: "➖ not applicable",
+    Verdict.SKIPPED: "⏭ skipped",
+}
+_PHASE_TITLES = {
+    "contract": "Phase 1 — the contract (Schemathesis and Croupier checks)",
+    "scenarios": "Phase 2 — certification scenarios",
+    "latency": "Phase 3 — latency against x-slo",
+}
+
+
+def render_json(run: RunResult) -> str:
+    """The whole run as JSON (evidence capped at 40 exchanges per result)."""
+    return json.dumps(run.to_dict(evidence_limit=40), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(run: RunResult) -> str:
+    """JUnit XML: one testsuite per phase, one testcase per check, scenario and budget."""
+    suites = ET.Element("testsuites", name="croupier certify", time=f"{run.duration_s:.3f}")
+    for phase in ("contract", "scenarios", "latency"):
+        results = [r for r in run.results if r.phase == phase]
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=phase,
+            tests=str(len(results)),
+            failures=str(sum(r.verdict == Verdict.FAILED for r in results)),
+            errors=str(sum(r.verdict == Verdict.ERROR for r in results)),
+            skipped=str(
+                sum(r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE) for r in results)
+            ),
+            time=f"{sum(r.duration_s for r in results):.3f}",
+        )
+        props = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("target", run.target),
+            ("contract_version", run.contract_version),
+            ("contract_sha256", run.contract_sha256),
+            ("seed", str(run.seed)),
+            ("tool_version", run.tool_version),
+        ):
+            ET.SubElement(props, "property", name=name, value=value)
+        for r in results:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"croupier.certify.{phase}",
+                name=r.id,
+                time=f"{r.duration_s:.3f}",
+            )
+            if r.verdict == Verdict.FAILED:
+                message = r.findings[0].message if r.findings else "failed"
+                node = ET.SubElement(case, "failure", message=message[:500], type=r.id)
+                node.text = "\n\n".join(
+                    f"[{f.check}] {f.operation} trace={f.trace_id}\n{f.message}\n{f.reproduce}"
+                    for f in r.findings
+                )
+            elif r.verdict == Verdict.ERROR:
+                ET.SubElement(case, "error", message=r.reason[:500], type="error")
+            elif r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE):
+                ET.SubElement(case, "skipped", message=f"{r.verdict.value}: {r.reason}")
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(
+                f"{e.method} {e.path} → {e.status} trace={e.trace_id} {e.elapsed_ms} ms"
+                for e in r.evidence[:40]
+            )
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _evidence_table(result: CaseResult, limit: int = 12) -> list[str]:
+    if not result.evidence:
+        return []
+    lines = [
+        "",
+        "| # | request | status | trace id | ms |",
+        "|---|---|---|---|---|",
+    ]
+    for i, e in enumerate(result.evidence[:limit], 1):
+        replayed = (
+            " (replayed)"
+            if e.response_headers.get("idempotent-replayed")
+            or e.response_headers.get("Idempotent-Replayed")
+            else ""
+        )
+        lines.append(
+            f"| {i} | `{_cell(e.method)} {_cell(e.path)}` | {e.status}{replayed} | "
+            f"`{_cell(e.trace_id)}` | {e.elapsed_ms} |"
+        )
+    if len(result.evidence) > limit:
+        lines.append(f"| … | {len(result.evidence) - limit} more exchanges in report.json | | | |")
+    return lines
+
+
+def render_markdown(run: RunResult) -> str:
+    """The human certification report."""
+    verdict = "PASSED" if run.passed else "FAILED"
+    counts = run.counts()
+    lines = [
+        f"# Croupier certification report — {verdict}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Target | `{run.target}` |",
+        f"| Contract | version {run.contract_version}, sha256 `{run.contract_sha256}` |",
+        f"| Tool | croupier {run.tool_version} |",
+        f"| Date | {run.started_at} → {run.finished_at} ({run.duration_s:.1f} s) |",
+        f"| Seed | `{run.seed}` — replay with `croupier certify --seed {run.seed} …` |",
+        f"| Settings | max examples {run.settings.get('max_examples')}, phases "
+        f"{', '.join(run.settings.get('phases', []))}, latency samples "
+        f"{run.settings.get('latency_samples')} |",
+        f"| Credentials | key `{run.settings.get('key_id')}`, brand `{run.settings.get('brand')}`, "
+        f"region `{run.settings.get('region')}`, provider `{run.settings.get('provider')}` |",
+        f"| Sandbox control surface | {'yes' if run.sandbox_surface else 'no'} |",
+        f"| Results | {counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
+        f"{counts['not_applicable']} not applicable, {counts['skipped']} skipped |",
+        "",
+        "## Summary",
+        "",
+        "| id | phase | mandatory | verdict |",
+        "|---|---|---|---|",
+    ]
+    for r in run.results:
+        lines.append(
+            f"| `{r.id}` | {r.phase} | {'yes' if r.mandatory else 'no'} | {_ICON[r.verdict]} |"
+        )
+    latency = [r for r in run.results if r.phase == "latency" and r.data.get("samples")]
+    if latency:
+        lines += [
+            "",
+            "## Latency against x-slo",
+            "",
+            "| operation | samples | p50 ms | p95 ms (budget) | p99 ms (budget) | verdict |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in latency:
+            d = r.data
+            lines.append(
+                f"| `{d['operation']}` | {d['samples']} | {d['p50_ms']} | {d['p95_ms']} "
+                f"({d['budget_p95_ms']}) | {d['p99_ms']} ({d['budget_p99_ms']}) | {_ICON[r.verdict]} |"
+            )
+    not_applicable = [r for r in run.results if r.verdict == Verdict.NOT_APPLICABLE]
+    if not_applicable:
+        lines += ["", "## Not applicable", ""]
+        lines += [f"- `{r.id}` — {r.reason}" for r in not_applicable]
+    for phase, title in _PHASE_TITLES.items():
+        results = [r for r in run.results if r.phase == phase and r.verdict != Verdict.SKIPPED]
+        if not results:
+            continue
+        lines += ["", f"## {title}"]
+        for r in results:
+            lines += ["", f"### `{r.id}` — {_ICON[r.verdict]}", "", r.title]
+            if r.reason:
+                lines += ["", f"Reason: {r.reason}"]
+            if r.phase == "contract" and r.data:
+                d = r.data
+                lines += [
+                    "",
+                    f"Responses checked: {d.get('responses_checked', 0)} in the contract phase "
+                    f"({d.get('requests', 0)} requests over {d.get('operations', 0)} operations), "
+                    f"{d.get('scenario_responses_checked', 0)} in scenarios and latency.",
+                ]
+            for f in r.findings[:10]:
+                where = f" on `{f.operation}`" if f.operation else ""
+                trace = f" (trace `{f.trace_id}`)" if f.trace_id else ""
+                lines += ["", f"- **{f.check}**{where}{trace}: {_cell(f.message)[:600]}"]
+                if f.reproduce and f.reproduce.startswith("curl"):
+                    lines += ["", "  ```", "  " + f.reproduce.replace("\n", "\n  "), "  ```"]
+            for note in r.data.get("notes", []):
+                lines += ["", f"Note: {note}"]
+            lines += _evidence_table(r)
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(run: RunResult, directory: str | Path) -> dict[str, Path]:
+    """Write junit.xml, report.json and report.md into `directory`; return their paths."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "junit": out / "junit.xml",
+        "json": out / "report.json",
+        "markdown": out / "report.md",
+    }
+    paths["junit"].write_text(render_junit(run), encoding="utf-8")
+    paths["json"].write_text(render_json(run), encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(run), encoding="utf-8")
+    return paths

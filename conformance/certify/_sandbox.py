@@ -1,0 +1,80 @@
+"""Start the reference implementation (`croupier serve`) on a temp SQLite DB and a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+__all__ = ["SandboxError", "free_port", "sandbox_server"]
+
+
+class SandboxError(Exception):
+    """The sandbox did not start; the message carries the end of its log."""
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def sandbox_server(db_url: str | None = None, timeout: float = 60.0) -> Iterator[str]:
+    """Run `croupier serve` in a subprocess for the length of the block; yields its base URL."""
+    with tempfile.TemporaryDirectory(prefix="croupier-certify-") as tmp:
+        url_db = db_url or f"sqlite+aiosqlite:///{Path(tmp) / 'sandbox.db'}"
+        port = free_port()
+        log_path = Path(tmp) / "serve.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "croupier", "serve", "--db", url_db, "--port", str(port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            base_url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_ready(proc, base_url, timeout, log_path)
+                yield base_url
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SandboxError(f"croupier serve exited with {proc.returncode}: {_tail(log)}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SandboxError(
+        f"croupier serve did not answer /health within {timeout:.0f} s: {_tail(log)}"
+    )
+
+
+def _tail(log: Path) -> str:
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(lines[-5:]) or "(empty log)"

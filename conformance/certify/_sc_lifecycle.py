@@ -1,0 +1,120 @@
+"""Bet lifecycle scenarios: only authorized → settled and authorized → rolled_back are allowed."""
+
+from __future__ import annotations
+
+from conformance.certify._context import ScenarioContext
+from conformance.certify._registry import scenario
+
+__all__: list[str] = []
+
+
+def _unchanged(ctx: ScenarioContext, player: str, before: dict[str, int], why: str) -> None:
+    after = ctx.money_of(ctx.balance(player))
+    ctx.expect(after == before, f"{why}: balance moved from {before} to {after} (minor units)")
+
+
+@scenario("bet-win-balance")
+def bet_win_balance(ctx: ScenarioContext) -> None:
+    """A bet and its win move exactly the stake and the win, to the minor unit, with the balance after."""
+    player, session = ctx.ready_player()
+    # 0.29 and 0.57 are where binary floats go wrong (int(0.29 * 100) == 28).
+    auth = ctx.authorize_body(player, session, "0.29")
+    held = ctx.expect_status(ctx.authorize(auth), 200, what="authorize 0.29")
+    ctx.expect(held.get("status") == "authorized", f"authorize status is {held.get('status')!r}")
+    ctx.expect(
+        held.get("stake") == {"amount": "0.29", "currency": "EUR"},
+        f"authorize echoed stake {held.get('stake')!r}, expected 0.29 EUR",
+    )
+    money = ctx.money_of(held.get("balance"))
+    ctx.expect(
+        money["cash"] == 9971 and money["held"] == 29 and money["available"] == 9971,
+        f"after a 0.29 hold from 100.00: expected cash 99.71, held 0.29, available 99.71; "
+        f"got {money} (minor units)",
+    )
+    settled = ctx.expect_status(ctx.settle(ctx.settle_body(auth, "0.57")), 200, what="settle 0.57")
+    ctx.expect(settled.get("status") == "settled", f"settle status is {settled.get('status')!r}")
+    ctx.expect(
+        settled.get("win") == {"amount": "0.57", "currency": "EUR"},
+        f"settle echoed win {settled.get('win')!r}, expected 0.57 EUR",
+    )
+    money = ctx.money_of(settled.get("balance"))
+    ctx.expect(
+        money["cash"] == 10028 and money["held"] == 0 and money["available"] == 10028,
+        f"100.00 - 0.29 + 0.57 must be 100.28 with nothing held; got {money} (minor units)",
+    )
+    ctx.expect(
+        ctx.money_of(ctx.balance(player)) == money,
+        "GET balance disagrees with the balance the settle reported",
+    )
+
+
+@scenario("settle-without-authorize")
+def settle_without_authorize(ctx: ScenarioContext) -> None:
+    """Settle of a bet that was never authorized is 404 BET_NOT_FOUND and credits nothing."""
+    player, session = ctx.ready_player()
+    before = ctx.money_of(ctx.balance(player))
+    ghost = ctx.authorize_body(player, session, "1.00")
+    reply = ctx.settle(ctx.settle_body(ghost, "5.00"))
+    ctx.expect_status(reply, 404, "BET_NOT_FOUND", "settle before authorize")
+    _unchanged(ctx, player, before, "a settle of an unknown bet moved money")
+
+
+@scenario("rollback-unknown-then-authorize")
+def rollback_unknown_then_authorize(ctx: ScenarioContext) -> None:
+    """Rollback of an unknown bet is a 200 tombstone; a late authorize of it is 409 BET_ROLLED_BACK."""
+    player, session = ctx.ready_player()
+    before = ctx.money_of(ctx.balance(player))
+    auth = ctx.authorize_body(player, session, "1.00")
+    reply = ctx.rollback(ctx.rollback_body(auth["bet_id"], player))
+    body = ctx.expect_status(reply, 200, what="rollback of an unknown bet")
+    ctx.expect(
+        body.get("tombstone") is True,
+        f"rollback of an unknown bet: tombstone is {body.get('tombstone')!r}",
+    )
+    ctx.expect(
+        ctx.minor(body.get("released"), "released") == 0,
+        f"a tombstone released {body.get('released')!r}",
+    )
+    late = ctx.authorize(auth)
+    ctx.expect_status(late, 409, "BET_ROLLED_BACK", "authorize after the bet's rollback")
+    _unchanged(ctx, player, before, "the tombstone or the late authorize moved money")
+
+
+@scenario("rollback-after-settle")
+def rollback_after_settle(ctx: ScenarioContext) -> None:
+    """Rollback of a settled bet is 409 BET_ALREADY_SETTLED and takes nothing back."""
+    player, session = ctx.ready_player()
+    auth = ctx.authorize_body(player, session, "2.00")
+    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    ctx.expect_status(ctx.settle(ctx.settle_body(auth, "1.00")), 200, what="settle")
+    before = ctx.money_of(ctx.balance(player))
+    reply = ctx.rollback(ctx.rollback_body(auth["bet_id"], player))
+    ctx.expect_status(reply, 409, "BET_ALREADY_SETTLED", "rollback after settle")
+    _unchanged(ctx, player, before, "a rollback after settle moved money")
+
+
+@scenario("settle-after-rollback")
+def settle_after_rollback(ctx: ScenarioContext) -> None:
+    """Settle of a rolled-back bet is 409 BET_ROLLED_BACK and credits nothing."""
+    player, session = ctx.ready_player()
+    auth = ctx.authorize_body(player, session, "2.00")
+    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    ctx.expect_status(ctx.rollback(ctx.rollback_body(auth["bet_id"], player)), 200, what="rollback")
+    before = ctx.money_of(ctx.balance(player))
+    reply = ctx.settle(ctx.settle_body(auth, "4.00"))
+    ctx.expect_status(reply, 409, "BET_ROLLED_BACK", "settle after rollback")
+    _unchanged(ctx, player, before, "a settle after rollback moved money")
+
+
+@scenario("double-settle")
+def double_settle(ctx: ScenarioContext) -> None:
+    """A second settle of a bet (new key) is 409 BET_ALREADY_SETTLED; the win is credited once."""
+    player, session = ctx.ready_player()
+    auth = ctx.authorize_body(player, session, "1.00")
+    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    ctx.expect_status(ctx.settle(ctx.settle_body(auth, "3.00")), 200, what="first settle")
+    before = ctx.money_of(ctx.balance(player))
+    ctx.expect(before["cash"] == 10200, f"100.00 - 1.00 + 3.00 should be 102.00, got {before}")
+    reply = ctx.settle(ctx.settle_body(auth, "3.00"))
+    ctx.expect_status(reply, 409, "BET_ALREADY_SETTLED", "second settle with a new key")
+    _unchanged(ctx, player, before, "the second settle moved money")

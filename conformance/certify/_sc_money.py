@@ -1,0 +1,81 @@
+"""Money scenarios: funds, currency, precision and sign of amounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.certify._context import ScenarioContext
+from conformance.certify._registry import scenario
+
+__all__: list[str] = []
+
+
+def _refused_unchanged(
+    ctx: ScenarioContext,
+    player: str,
+    body: dict[str, Any],
+    status: int,
+    code: str,
+    what: str,
+) -> Any:
+    before = ctx.money_of(ctx.balance(player))
+    reply = ctx.authorize(body)
+    result = ctx.expect_status(reply, status, code, what)
+    after = ctx.money_of(ctx.balance(player))
+    ctx.expect(after == before, f"{what} moved money: {before} → {after} (minor units)")
+    return result
+
+
+@scenario("insufficient-funds")
+def insufficient_funds(ctx: ScenarioContext) -> None:
+    """A stake above the available balance is 402 INSUFFICIENT_FUNDS with the unchanged balance."""
+    player = ctx.new_player("EUR", "0.50")
+    session = ctx.open_session(player)
+    body = ctx.authorize_body(player, session, "1.00")
+    error = _refused_unchanged(ctx, player, body, 402, "INSUFFICIENT_FUNDS", "1.00 stake on 0.50")
+    details = error.get("details") if isinstance(error, dict) else None
+    ctx.expect(
+        isinstance(details, dict) and isinstance(details.get("balance"), dict),
+        f"INSUFFICIENT_FUNDS must carry details.balance, got details={details!r}",
+    )
+    money = ctx.money_of(details["balance"])  # type: ignore[index]
+    ctx.expect(
+        money["available"] == 50 and money["held"] == 0,
+        f"details.balance must be the unchanged 0.50 available, got {money} (minor units)",
+    )
+
+
+@scenario("wrong-currency")
+def wrong_currency(ctx: ScenarioContext) -> None:
+    """A stake in another currency than the player's is 422 WRONG_CURRENCY and moves nothing."""
+    player, session = ctx.ready_player("EUR")
+    body = ctx.authorize_body(player, session, "1.00", currency="USD")
+    _refused_unchanged(ctx, player, body, 422, "WRONG_CURRENCY", "USD stake for a EUR player")
+
+
+@scenario("amount-precision")
+def amount_precision(ctx: ScenarioContext) -> None:
+    """Amounts with more fraction digits than the currency allows are 422 INVALID_AMOUNT."""
+    player, session = ctx.ready_player("EUR")
+    for amount in ("1.005", "0.001", "0.00001"):
+        body = ctx.authorize_body(player, session, amount)
+        _refused_unchanged(ctx, player, body, 422, "INVALID_AMOUNT", f"EUR stake {amount}")
+    yen, yen_session = ctx.ready_player("JPY", "1000")
+    body = ctx.authorize_body(yen, yen_session, "1.5")
+    _refused_unchanged(ctx, yen, body, 422, "INVALID_AMOUNT", "JPY stake 1.5")
+    auth = ctx.authorize_body(player, session, "1.00")
+    ctx.expect_status(ctx.authorize(auth), 200, what="authorize 1.00")
+    before = ctx.money_of(ctx.balance(player))
+    reply = ctx.settle(ctx.settle_body(auth, "0.015"))
+    ctx.expect_status(reply, 422, "INVALID_AMOUNT", "EUR win 0.015")
+    after = ctx.money_of(ctx.balance(player))
+    ctx.expect(after == before, f"a refused win moved money: {before} → {after}")
+
+
+@scenario("negative-and-zero-stake")
+def negative_and_zero_stake(ctx: ScenarioContext) -> None:
+    """Negative, zero, exponent and NaN stakes are 422 INVALID_AMOUNT and move nothing."""
+    player, session = ctx.ready_player("EUR")
+    for amount in ("-1.00", "0.00", "0", "1e2", "NaN"):
+        body = ctx.authorize_body(player, session, amount)
+        _refused_unchanged(ctx, player, body, 422, "INVALID_AMOUNT", f"stake {amount!r}")
