@@ -2,3 +2,7 @@
 
 Imports `croupier` and `codegen.generated`; nothing imports it but `croupier.cli`.
 """
+
+from reference_impl._app import create_app, route_set
+
+__all__ = ["create_app", "route_set"]

@@ -1,0 +1,698 @@
+"""The HTTP layer: routes generated from the contract, the request pipeline, errors.
+
+Order of checks on a `/v1` call: mandatory headers, body size, signature, bearer token and
+scope, path parameters, then the body (content type, JSON, schema), then the platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from croupier import (
+    SIGNATURE_HEADER,
+    Contract,
+    SignatureError,
+    load_contract,
+    new_trace_id,
+    verify_signature,
+)
+from reference_impl._control import CLIENTS, Sandbox
+from reference_impl._domain import DomainError, error_body, utcnow
+from reference_impl._domain._errors import catalog_entry
+from reference_impl._domain._time import iso
+from reference_impl._platform import Answer, CallContext, Platform, request_hash
+from reference_impl._render import dumps
+from reference_impl._store import Store
+from reference_impl._validation import OPENAPI_URI, SANDBOX_URI, BodyValidator, parse_json
+
+__all__ = ["MAX_BODY_BYTES", "create_app", "route_set"]
+
+log = logging.getLogger("croupier.sandbox")
+
+MAX_BODY_BYTES = 64 * 1024
+_TRACE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+SECRETS = {client_id: secret for client_id, (secret, _) in CLIENTS.items()}
+
+# Mandatory headers other than the trace id: name -> pattern.
+_HEADERS = {
+    "X-Brand-Id": re.compile(r"^[a-z0-9_-]{1,64}$"),
+    "X-Region": re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"),
+    "X-Provider-Id": re.compile(r"^[a-z0-9_-]{1,64}$"),
+}
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+# Which not-found code a malformed path parameter earns.
+_PARAM_NOT_FOUND = {
+    "session_id": "SESSION_NOT_FOUND",
+    "bet_id": "BET_NOT_FOUND",
+    "player_id": "PLAYER_NOT_FOUND",
+    "pool_id": "JACKPOT_NOT_FOUND",
+}
+
+
+class _Refusal(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _error(
+    code: str,
+    message: str,
+    trace_id: str,
+    details: dict[str, Any] | None = None,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    status = status if status is not None else int(catalog_entry(code)["status"])
+    return Response(
+        dumps(error_body(code, message, trace_id, details)),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _domain_response(exc: DomainError, trace_id: str) -> Response:
+    return _error(exc.code, exc.message, trace_id, exc.details, exc.status)
+
+
+class TraceMiddleware:
+    """Echo (or generate) X-Trace-Id on every response; turn any crash into INTERNAL_ERROR."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-trace-id":
+                raw = value.decode("latin-1")
+                break
+        valid = raw is not None and _TRACE.match(raw) is not None
+        trace_id = raw if valid and raw is not None else new_trace_id()
+        state = scope.setdefault("state", {})
+        state["trace_id"] = trace_id
+        state["trace_valid"] = valid
+        started = False
+
+        async def send_with_trace(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-trace-id"
+                ]
+                headers.append((b"x-trace-id", trace_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_trace)
+        except Exception:
+            log.exception("unhandled error, trace id %s", trace_id)
+            if started:
+                raise
+            response = _error(
+                "INTERNAL_ERROR", "the platform failed; report the trace id", trace_id
+            )
+            await response(scope, receive, send_with_trace)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a spec document, as routed."""
+
+    method: str
+    path: str
+    operation_id: str
+    spec: dict[str, Any]
+
+    @property
+    def scope(self) -> str | None:
+        """The OAuth2 scope the operation asks for, if any."""
+        for requirement in self.spec.get("security") or []:
+            for scope in requirement.get("oauth2") or []:
+                return str(scope)
+        return None
+
+    @property
+    def body_ref(self) -> str | None:
+        """The $ref of the JSON request body's schema."""
+        content = (self.spec.get("requestBody") or {}).get("content") or {}
+        for media in content.values():
+            ref = (media.get("schema") or {}).get("$ref")
+            if ref:
+                return str(ref)
+        return None
+
+    @property
+    def path_params(self) -> dict[str, re.Pattern[str]]:
+        """Path parameters and their patterns."""
+        out = {}
+        for param in self.spec.get("parameters") or []:
+            if param.get("in") == "path":
+                out[param["name"]] = re.compile(param["schema"].get("pattern", ".*"))
+        return out
+
+
+def operations(document: dict[str, Any]) -> list[Operation]:
+    """Every operation of an OpenAPI document (path-level parameters merged)."""
+    found = []
+    for path, item in document.get("paths", {}).items():
+        shared = item.get("parameters") or []
+        for method in _HTTP_METHODS:
+            if method in item:
+                spec = dict(item[method])
+                spec["parameters"] = [*shared, *(spec.get("parameters") or [])]
+                found.append(Operation(method.upper(), path, spec["operationId"], spec))
+    return found
+
+
+def route_set(app: FastAPI) -> set[tuple[str, str]]:
+    """(METHOD, path) of every operation route the app serves (not the /openapi.* documents)."""
+    out = set()
+    for route in app.routes:
+        path = getattr(route, "path", None)
+        if path in ("/openapi.json", "/openapi.yaml"):
+            continue
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                out.add((method, path))
+    return out
+
+
+def _signed_path(request: Request) -> str:
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    path = raw.decode("latin-1")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _Refusal(
+            _error(
+                "PAYLOAD_TOO_LARGE",
+                f"body of {declared} bytes exceeds {MAX_BODY_BYTES}",
+                request.state.trace_id,
+            )
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _Refusal(
+                _error(
+                    "PAYLOAD_TOO_LARGE",
+                    f"body exceeds {MAX_BODY_BYTES} bytes",
+                    request.state.trace_id,
+                )
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_body(request: Request, raw: bytes, required: bool = True) -> Any:
+    trace_id = request.state.trace_id
+    ctype = request.headers.get("content-type")
+    if (ctype is not None or raw) and (
+        ctype is None or ctype.split(";")[0].strip().lower() != "application/json"
+    ):
+        raise _Refusal(
+            _error("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json", trace_id)
+        )
+    if not raw.strip():
+        if not required:
+            return None
+        raise _Refusal(
+            _error("MALFORMED_REQUEST", "the body is empty; send a JSON object", trace_id)
+        )
+    return parse_json(raw)
+
+
+class SandboxApp:
+    """State shared by the routes of one app."""
+
+    def __init__(self, database_url: str, contract: Contract, **options: Any) -> None:
+        self.contract = contract
+        self.store = Store(database_url, pool_size=int(options.get("pool_size", 10)))
+        self.platform = Platform(self.store, int(options.get("session_minutes", 60)))
+        self.sandbox = Sandbox(self.platform, int(options.get("token_ttl", 3600)))
+        self.validator = BodyValidator(contract.bundled, contract.sandbox_bundled)
+        self.nats_url: str | None = options.get("nats_url")
+        self._tokens: dict[str, tuple[set[str], float]] = {}
+        self.relay: Any = None
+
+    # ---------------------------------------------------------------- contract pipeline
+
+    def _headers(self, request: Request, op: Operation, write: bool) -> tuple[str, str, str, str]:
+        trace_id = request.state.trace_id
+        if not request.state.trace_valid:
+            missing = request.headers.get("x-trace-id") is None
+            raise _Refusal(
+                _error(
+                    "MISSING_TRACE_ID",
+                    "X-Trace-Id is missing"
+                    if missing
+                    else "X-Trace-Id must be 8 to 128 of A-Z a-z 0-9 . _ : -",
+                    trace_id,
+                )
+            )
+        values = []
+        for name, pattern in _HEADERS.items():
+            value = request.headers.get(name)
+            if value is None:
+                raise _Refusal(
+                    _error("MISSING_HEADER", f"{name} is required", trace_id, {"header": name})
+                )
+            if not pattern.match(value):
+                raise _Refusal(
+                    _error("INVALID_HEADER", f"{name} is malformed", trace_id, {"header": name})
+                )
+            values.append(value)
+        key = request.headers.get("x-idempotency-key")
+        if write:
+            if key is None:
+                raise _Refusal(
+                    _error(
+                        "MISSING_IDEMPOTENCY_KEY",
+                        "X-Idempotency-Key is required on every write.",
+                        trace_id,
+                    )
+                )
+            if not _IDEMPOTENCY_KEY.match(key):
+                raise _Refusal(
+                    _error(
+                        "INVALID_HEADER",
+                        "X-Idempotency-Key must be 8 to 128 of A-Z a-z 0-9 . _ : -",
+                        trace_id,
+                        {"header": "X-Idempotency-Key"},
+                    )
+                )
+        return values[0], values[1], values[2], key or ""
+
+    async def _token(self, request: Request, op: Operation) -> None:
+        trace_id = request.state.trace_id
+        header = request.headers.get("authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _Refusal(
+                _error("INVALID_TOKEN", "a bearer token is required (Authorization)", trace_id)
+            )
+        token = token.strip()
+        cached = self._tokens.get(token)
+        if cached is None:
+            found = await self.sandbox.token_scopes(token[:64])
+            if found is not None:
+                cached = (found[0], found[1].timestamp())
+                self._tokens[token] = cached
+        if cached is None:
+            raise _Refusal(_error("INVALID_TOKEN", "unknown bearer token", trace_id))
+        scopes, expiry = cached
+        if time.time() >= expiry:
+            raise _Refusal(_error("INVALID_TOKEN", "the bearer token has expired", trace_id))
+        if op.scope is not None and op.scope not in scopes:
+            raise _Refusal(
+                _error(
+                    "INSUFFICIENT_SCOPE",
+                    f"the token lacks the scope {op.scope}",
+                    trace_id,
+                    {"required": op.scope},
+                )
+            )
+
+    async def contract_call(self, request: Request, op: Operation) -> Response:
+        """The pipeline of every /v1 operation."""
+        trace_id = request.state.trace_id
+        write = op.body_ref is not None
+        try:
+            brand, region, provider, key = self._headers(request, op, write)
+            raw = await _read_body(request)
+            try:
+                verify_signature(
+                    request.headers.get(SIGNATURE_HEADER),
+                    request.method,
+                    _signed_path(request),
+                    raw,
+                    SECRETS,
+                )
+            except SignatureError as exc:
+                return _error("INVALID_SIGNATURE", str(exc), trace_id)
+            await self._token(request, op)
+            params = dict(request.path_params)
+            for name, pattern in op.path_params.items():
+                if not pattern.match(params.get(name, "")):
+                    return _error(
+                        _PARAM_NOT_FOUND.get(name, "NOT_FOUND"),
+                        f"no such {name.removesuffix('_id')} {params.get(name, '')[:64]!r}",
+                        trace_id,
+                    )
+            body: Any = dict(params)
+            if write:
+                parsed = _json_body(request, raw)
+                if op.operation_id == "publishEvent":
+                    self._check_event(parsed)
+                else:
+                    self.validator.check(OPENAPI_URI, op.body_ref or "", parsed)
+                body = {**parsed, **params} if isinstance(parsed, dict) else parsed
+            ctx = CallContext(provider, brand, region, trace_id, key or None)
+            handler = getattr(self.platform, _HANDLERS[op.operation_id])
+            if write:
+                digest = request_hash(request.method, _signed_path(request), parsed)
+                answer = await self.platform.write(ctx, op.operation_id, digest, handler, body)
+            else:
+                answer = await self.platform.read(ctx, op.operation_id, handler, body)
+            return await self._answer(answer, trace_id)
+        except _Refusal as refusal:
+            return refusal.response
+        except DomainError as exc:
+            return _domain_response(exc, trace_id)
+
+    def _check_event(self, event: Any) -> None:
+        if not isinstance(event, dict):
+            raise DomainError("INVALID_EVENT", "an event must be a JSON object")
+        event_type, version = event.get("event_type"), event.get("schema_version")
+        if isinstance(event_type, str) and isinstance(version, str):
+            major = version.split(".", 1)[0]
+            known = {(e.event_type, str(e.major)) for e in self.contract.events}
+            if major.isdigit() and (event_type, major) not in known:
+                raise DomainError(
+                    "UNKNOWN_EVENT_TYPE",
+                    f"no schema for event type {event_type!r} major {major}",
+                    {"event_type": event_type, "schema_version": version},
+                )
+        errors = self.contract.validate_event(event)
+        if errors:
+            raise DomainError(
+                "INVALID_EVENT",
+                f"the event breaks its schema: {errors[0][:300]}",
+                {"errors": [e[:300] for e in errors[:20]]},
+            )
+
+    async def _answer(self, answer: Answer, trace_id: str) -> Response:
+        fault = answer.fault
+        if fault is not None and fault["kind"] in ("delay", "timeout"):
+            await asyncio.sleep(int(fault.get("delay_ms", 0)) / 1000)
+        if fault is not None and fault["kind"] == "timeout":
+            return _error(
+                "GATEWAY_TIMEOUT",
+                "injected fault: the work was done but the answer timed out",
+                trace_id,
+                {"fault": "timeout"},
+            )
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+        return Response(
+            answer.body, status_code=answer.status, media_type="application/json", headers=headers
+        )
+
+    async def health(self, request: Request) -> Response:
+        """getHealth: liveness, contract version and the platform clock."""
+        trace_id = request.state.trace_id
+        try:
+            async with self.store.session() as s, s.begin():
+                _, controls = await self.platform.controls(s)
+        except Exception:  # the database is down: say so in the contract's words
+            log.exception("health check failed")
+            return _error("TEMPORARY_ERROR", "the database is unreachable", trace_id)
+        degraded = not all(controls.degradation.values())
+        return Response(
+            dumps(
+                {
+                    "status": "degraded" if degraded else "ok",
+                    "version": self.contract.version,
+                    "time": iso(utcnow()),
+                }
+            ),
+            media_type="application/json",
+        )
+
+    # ---------------------------------------------------------------- sandbox surface
+
+    async def control_call(self, request: Request, op: Operation) -> Response:
+        """The pipeline of every sandbox.yaml operation (no signature, Error bodies)."""
+        trace_id = request.state.trace_id
+        try:
+            raw = await _read_body(request)
+            params = dict(request.path_params)
+            for name, pattern in op.path_params.items():
+                if not pattern.match(params.get(name, "")):
+                    return _error(
+                        _PARAM_NOT_FOUND.get(name, "NOT_FOUND"),
+                        f"no such {name.removesuffix('_id')}",
+                        trace_id,
+                    )
+            if op.operation_id == "issueToken":
+                status, data = await self._issue_token(request, raw)
+                return Response(
+                    dumps(data),
+                    status_code=status,
+                    media_type="application/json",
+                    headers={"Cache-Control": "no-store"},
+                )
+            body = None
+            ref = op.body_ref
+            if ref is not None:
+                required = bool(op.spec.get("requestBody", {}).get("required"))
+                body = _json_body(request, raw, required=required)
+                if body is not None:
+                    self.validator.check(SANDBOX_URI, ref, body)
+            status, data = await self._control(request, op.operation_id, params, body, trace_id)
+            return Response(dumps(data), status_code=status, media_type="application/json")
+        except _Refusal as refusal:
+            return refusal.response
+        except DomainError as exc:
+            return _domain_response(exc, trace_id)
+
+    async def _issue_token(self, request: Request, raw: bytes) -> tuple[int, Any]:
+        ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            raise _Refusal(
+                _error(
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "send the token request as application/x-www-form-urlencoded",
+                    request.state.trace_id,
+                )
+            )
+        try:
+            form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
+        except UnicodeDecodeError:
+            form = {}
+        if form.get("grant_type") != "client_credentials":
+            raise DomainError(
+                "MALFORMED_REQUEST", "grant_type must be client_credentials", status=400
+            )
+        if not form.get("client_id") or not form.get("client_secret"):
+            raise DomainError(
+                "MALFORMED_REQUEST", "client_id and client_secret are required", status=400
+            )
+        return await self.sandbox.issue_token(
+            form["client_id"], form["client_secret"], form.get("scope")
+        )
+
+    async def _control(
+        self,
+        request: Request,
+        operation_id: str,
+        params: dict[str, str],
+        body: Any,
+        trace_id: str,
+    ) -> tuple[int, Any]:
+        sb = self.sandbox
+        if operation_id == "resetSandbox":
+            self._tokens.clear() if (body or {}).get("wipe") else None
+            return await sb.reset(body, trace_id)
+        if operation_id == "listTestPlayers":
+            return await sb.list_players()
+        if operation_id == "getTestPlayer":
+            return await sb.get_player(params["player_id"], trace_id)
+        if operation_id == "putTestPlayer":
+            return await sb.put_player(params["player_id"], body)
+        if operation_id == "putPlayerLimits":
+            return await sb.put_limits(params["player_id"], body)
+        if operation_id == "putPlayerKyc":
+            return await sb.put_kyc(params["player_id"], body)
+        if operation_id == "issueBonus":
+            return await sb.issue_bonus(params["player_id"], body, trace_id)
+        if operation_id == "expireSession":
+            return await sb.expire_session(params["session_id"])
+        if operation_id == "triggerJackpot":
+            return await sb.trigger_jackpot(params["pool_id"], body, trace_id)
+        if operation_id == "getFaults":
+            return await sb.get_faults()
+        if operation_id == "putFaults":
+            return await sb.put_faults(body)
+        if operation_id == "clearFaults":
+            return await sb.put_faults({"rules": []})
+        if operation_id == "getDegradation":
+            return await sb.get_degradation()
+        if operation_id == "putDegradation":
+            return await sb.put_degradation(body)
+        if operation_id == "listEmittedEvents":
+            return await sb.list_events(*self._event_query(request))
+        raise DomainError("NOT_FOUND", f"no control operation {operation_id}")
+
+    def _event_query(self, request: Request) -> tuple[str | None, str | None, int, int]:
+        q = request.query_params
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            raw = q.get(name)
+            if raw is None:
+                return default
+            if not raw.isdigit() or not low <= int(raw[:12]) <= high:
+                raise DomainError(
+                    "VALIDATION_FAILED",
+                    f"{name} must be an integer from {low} to {high}",
+                    {"field": name},
+                )
+            return int(raw)
+
+        player_id, event_type = q.get("player_id"), q.get("event_type")
+        if player_id is not None and not re.match(r"^[A-Za-z0-9._:-]{1,64}$", player_id):
+            raise DomainError("VALIDATION_FAILED", "player_id is malformed", {"field": "player_id"})
+        if event_type is not None and not re.match(r"^[a-z]+(\.[a-z_]+)+$", event_type):
+            raise DomainError(
+                "VALIDATION_FAILED", "event_type is malformed", {"field": "event_type"}
+            )
+        return (
+            player_id,
+            event_type,
+            number("since", 0, 0, 10**15),
+            number("limit", 100, 1, 1000),
+        )
+
+
+# operationId -> Platform method.
+_HANDLERS = {
+    "createSession": "create_session",
+    "getSession": "get_session",
+    "endSession": "end_session",
+    "authorizeBet": "authorize",
+    "settleBet": "settle",
+    "rollbackBet": "rollback",
+    "getBet": "get_bet",
+    "getBalance": "get_balance",
+    "checkResponsibleGaming": "rg_check",
+    "listJackpots": "list_jackpots",
+    "getJackpot": "get_jackpot",
+    "publishEvent": "publish_event",
+}
+
+
+def _endpoint(
+    call: Callable[[Request, Operation], Awaitable[Response]], op: Operation
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await call(request, op)
+
+    endpoint.__name__ = op.operation_id
+    endpoint.__doc__ = op.spec.get("summary")
+    return endpoint
+
+
+def create_app(database_url: str, **options: Any) -> Any:
+    """Build the sandbox app on a database URL (sqlite+aiosqlite:/// or postgresql+psycopg://).
+
+    Options: session_minutes (60), token_ttl (3600), nats_url (event relay to NATS JetStream;
+    default $CROUPIER_NATS_URL), relay_interval (seconds, 0.2), pool_size (10), contract.
+    """
+    contract = options.pop("contract", None) or load_contract()
+    options.setdefault("nats_url", os.environ.get("CROUPIER_NATS_URL") or None)
+    state = SandboxApp(database_url, contract, **options)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await state.store.create_all()
+        await state.sandbox.seed()
+        if state.nats_url:
+            from reference_impl._relay import Relay
+
+            state.relay = Relay(
+                state.store, state.nats_url, float(options.get("relay_interval", 0.2))
+            )
+            await state.relay.start()
+        try:
+            yield
+        finally:
+            if state.relay is not None:
+                await state.relay.stop()
+            await state.store.dispose()
+
+    app = FastAPI(
+        title=contract.bundled["info"]["title"],
+        version=contract.version,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.sandbox = state
+
+    for op in operations(contract.bundled):
+        if op.operation_id == "getHealth":
+            app.add_api_route(op.path, state.health, methods=[op.method], include_in_schema=False)
+            continue
+        app.add_api_route(
+            op.path,
+            _endpoint(state.contract_call, op),
+            methods=[op.method],
+            include_in_schema=False,
+            name=op.operation_id,
+        )
+    for op in operations(contract.sandbox_bundled):
+        app.add_api_route(
+            op.path,
+            _endpoint(state.control_call, op),
+            methods=[op.method],
+            include_in_schema=False,
+            name=op.operation_id,
+        )
+
+    document_json = dumps(contract.bundled)
+    document_yaml = yaml.safe_dump(contract.bundled, sort_keys=False, allow_unicode=True)
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(document_json, media_type="application/json")
+
+    async def openapi_yaml(request: Request) -> Response:
+        return Response(document_yaml, media_type="application/yaml")
+
+    app.add_api_route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/openapi.yaml", openapi_yaml, methods=["GET"], include_in_schema=False)
+
+    async def http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        trace_id = request.state.trace_id
+        if exc.status_code == 405:
+            return _error(
+                "METHOD_NOT_ALLOWED",
+                f"{request.method} is not allowed on {request.url.path}",
+                trace_id,
+                headers=dict(exc.headers or {}),
+            )
+        if exc.status_code == 404:
+            return _error("NOT_FOUND", f"no such path {request.url.path[:200]}", trace_id)
+        return _error("MALFORMED_REQUEST", str(exc.detail)[:200], trace_id, status=exc.status_code)
+
+    app.add_exception_handler(StarletteHTTPException, http_exception)
+    app.add_middleware(TraceMiddleware)
+    return app
