@@ -1,4 +1,4 @@
-"""`croupier docs`: build or serve the documentation site, reference pages generated from the contract."""
+"""`croupier docs`: build or serve the docs site; reference pages come from the contract."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import typer
 __all__ = ["docs"]
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     """What `croupier docs` does."""
 
     build = "build"

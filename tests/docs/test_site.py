@@ -1,0 +1,97 @@
+"""The built site, read as a reader would: complete reference, working search, no dead links."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codegen import _docs_pages as pages
+from croupier import load_contract
+
+from ._html import parse, target_file, text_of
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def contract():
+    return load_contract(ROOT)
+
+
+def test_strict_build_is_clean_and_quick(built_site):
+    assert "WARNING" not in built_site.log
+    assert (built_site.path / "index.html").is_file()
+    assert built_site.seconds < 45, f"docs build took {built_site.seconds:.1f} s"
+
+
+def test_api_reference_shows_every_operation(built_site, contract):
+    api_dir = built_site.path / "reference" / "api"
+    index = text_of(api_dir / "index.html")
+    for op in pages.operations(contract.bundled):
+        page = api_dir / op.tag / "index.html"
+        assert op.operation_id in parse(page).ids, f"{op.operation_id} has no anchor"
+        assert f"{op.method} {op.path}" in text_of(page)
+        assert op.path in index and op.operation_id in index
+
+
+def test_sandbox_reference_shows_every_control_operation(built_site, contract):
+    page = built_site.path / "reference" / "sandbox-api" / "index.html"
+    ids = parse(page).ids
+    for op in pages.operations(contract.sandbox_bundled):
+        assert op.operation_id in ids
+
+
+def test_event_catalog_has_a_page_per_event_type(built_site, contract):
+    index = text_of(built_site.path / "reference" / "events" / "index.html")
+    for ev in contract.events:
+        assert ev.event_type in index
+        page = built_site.path / "reference" / "events" / ev.event_type / "index.html"
+        assert ev.event_type in text_of(page)
+
+
+def test_error_catalog_shows_every_code(built_site, contract):
+    page = built_site.path / "reference" / "errors" / "index.html"
+    ids = parse(page).ids
+    for code in contract.error_catalog:
+        assert code in ids
+
+
+def test_search_index_finds_idempotency_mismatch(built_site):
+    index = json.loads((built_site.path / "search" / "search_index.json").read_text("utf-8"))
+    hits = [d["location"] for d in index["docs"] if "IDEMPOTENCY_MISMATCH" in d["text"]]
+    assert any(loc.startswith("reference/errors/") for loc in hits), hits[:5]
+    assert "reference/errors/#IDEMPOTENCY_MISMATCH" in [d["location"] for d in index["docs"]]
+
+
+def test_no_broken_internal_links(built_site):
+    site = built_site.path
+    htmls = sorted(site.rglob("*.html"))
+    ids = {p: parse(p).ids for p in htmls}
+    broken = []
+    for page in htmls:
+        for kind, url in parse(page).links:
+            target, fragment = target_file(site, page, url)
+            if target is None:
+                continue
+            where = f"{page.relative_to(site)}: {kind}={url}"
+            if not target.is_file():
+                broken.append(f"{where} (no {target.relative_to(site)})")
+            elif fragment and target.suffix == ".html" and fragment not in ids[target]:
+                broken.append(f"{where} (no #{fragment})")
+    assert not broken, "\n".join(broken[:40])
+
+
+def test_site_loads_nothing_from_the_network(built_site):
+    offenders = []
+    for page in built_site.path.rglob("*.html"):
+        for kind, url in parse(page).links:
+            if kind in ("script.src", "link.href", "img.src") and url.startswith(
+                ("http:", "https:", "//")
+            ):
+                offenders.append(f"{page.relative_to(built_site.path)}: {url}")
+    assert not offenders, offenders[:10]
+
+
+def test_hand_written_pages_are_in_the_site(built_site):
+    for rel in ("quickstart", "security", "guide/integration"):
+        assert (built_site.path / rel / "index.html").is_file(), rel
