@@ -217,13 +217,21 @@ def _kind(s: Any) -> str:
     return "empty" if all(k in _ANNOTATIONS for k in s) else "object"
 
 
-def _combined(s: dict[str, Any]) -> tuple[str, list[Any]]:
+def _combined(s: dict[str, Any]) -> tuple[str, list[Any], list[str]]:
+    """(combinator, branches, each branch's JSON path suffix in the written schema)."""
     for kw in ("anyOf", "oneOf", "allOf"):
         if isinstance(s.get(kw), list):
-            return kw, list(s[kw])
+            rest = {k: v for k, v in s.items() if k != kw}
+            own = [f"/{kw}/{i}" for i in range(len(s[kw]))]
+            if all(k in _ANNOTATIONS for k in rest):
+                return kw, list(s[kw]), own
+            # Other keywords beside the combinator: the schema is the conjunction of both.
+            if kw == "allOf":
+                return "allOf", [rest, *s[kw]], ["", *own]
+            return "allOf", [rest, {kw: s[kw]}], ["", ""]
     # A type array is a union of single-type schemas sharing the other keywords.
     rest = {k: v for k, v in s.items() if k != "type"}
-    return "anyOf", [{**rest, "type": t} for t in s["type"]]
+    return "anyOf", [{**rest, "type": t} for t in s["type"]], ["" for _ in s["type"]]
 
 
 def _bound(
@@ -253,7 +261,7 @@ def _compare(ctx: _Ctx, o: Any, u: Any, path: str) -> None:
     o, u = ctx.resolve_o(o), ctx.resolve_u(u)
     ko, ku = _kind(o), _kind(u)
     if ko != "combined" and ku == "combined":
-        crit, subs = _combined(u)
+        crit, subs, _ = _combined(u)
         if len(subs) == 1 or crit in ("anyOf", "oneOf"):
             for s in subs:
                 sub = ctx.sub()
@@ -264,7 +272,7 @@ def _compare(ctx: _Ctx, o: Any, u: Any, path: str) -> None:
                         ctx.add("SUM_TYPE_EXTENDED", path)
                     return
     elif ko == "combined" and ku != "combined":
-        crit, subs = _combined(o)
+        crit, subs, _ = _combined(o)
         if len(subs) == 1 or crit == "allOf":
             for s in subs:
                 sub = ctx.sub()
@@ -365,11 +373,15 @@ def _same_kind(ctx: _Ctx, kind: str, o: Any, u: Any, path: str) -> None:
 
 
 def _compare_combined(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) -> None:
-    co, so = _combined(o)
-    cu, su = _combined(u)
+    co, so, po = _combined(o)
+    cu, su, pu = _combined(u)
     if co != cu:
         ctx.add("COMBINED_TYPE_CHANGED", path)
         return
+    if po[:1] == [""] and pu[:1] == [""] and co == "allOf":
+        # The schema's own keywords beside its allOf pair with each other, never with a branch.
+        _compare(ctx, so[0], su[0], path)
+        so, su, po, pu = so[1:], su[1:], po[1:], pu[1:]
     if len(so) < len(su):
         ctx.add("PRODUCT_TYPE_EXTENDED" if co == "allOf" else "SUM_TYPE_EXTENDED", path)
     elif len(so) > len(su):
@@ -379,16 +391,24 @@ def _compare_combined(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str
     used: set[int] = set()
     for i, a in enumerate(pairs_from):
         match = None
-        for j, b in enumerate(pairs_to):
+        same_place = None
+        # The branch in the same place is tried first; its differences are the useful ones.
+        for j in sorted(range(len(pairs_to)), key=lambda j: j != i):
+            b = pairs_to[j]
             if j in used:
                 continue
             sub = ctx.sub()
-            _compare(sub, b if flip else a, a if flip else b, f"{path}/{co}/{i}")
+            _compare(sub, b if flip else a, a if flip else b, path + (pu[i] if flip else pu[j]))
             if sub.ok:
                 match = (j, sub)
                 break
+            if j == i:
+                same_place = sub
         if match is None:
-            ctx.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", path)
+            if same_place is not None and len(so) == len(su):
+                ctx.diffs.extend(same_place.diffs)
+            else:
+                ctx.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", path)
             return
         used.add(match[0])
         ctx.diffs.extend(match[1].diffs)

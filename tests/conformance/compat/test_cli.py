@@ -203,3 +203,18 @@ def test_git_ref_against_the_working_tree(tmp_path, monkeypatch):
     }
     bad = run("git:no-such-ref", ".")
     assert bad.exit_code == 2 and "unknown revision" in bad.stderr
+
+
+def test_avro_files_and_forced_type(tmp_path):
+    v1 = {"type": "record", "name": "BetSettled", "fields": [{"name": "bet_id", "type": "string"}]}
+    v2 = {**v1, "fields": [*v1["fields"], {"name": "win", "type": "string"}]}
+    (tmp_path / "v1.avsc").write_text(json.dumps(v1))
+    (tmp_path / "v2.avsc").write_text(json.dumps(v2))
+    (tmp_path / "v2.json").write_text(json.dumps(v2))
+    backward = run(tmp_path / "v1.avsc", tmp_path / "v2.avsc", "--format", "json")
+    assert backward.exit_code == 1
+    ids = {f["id"] for f in json.loads(backward.stdout)["findings"]}
+    assert ids == {"avro-reader-field-missing-default-value"}
+    assert run(tmp_path / "v1.avsc", tmp_path / "v2.avsc", "--mode", "forward").exit_code == 0
+    forced = run(tmp_path / "v1.avsc", tmp_path / "v2.json", "--type", "avro", "--format", "json")
+    assert {f["id"] for f in json.loads(forced.stdout)["findings"]} == ids

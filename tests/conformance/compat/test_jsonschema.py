@@ -170,3 +170,20 @@ def test_external_refs_resolve_through_the_lookup():
     assert jsonschema_differences(
         {"$ref": "m1"}, {"$ref": "m2"}, lookup={"m1": money, "m2": money2}
     ) == [("TYPE_CHANGED", "#/properties/amount")]
+
+
+def test_properties_beside_all_of_are_compared_in_place():
+    # The event files combine the shared envelope (allOf) with their own properties.
+    base = {
+        "allOf": [{"$ref": "envelope.json"}],
+        "type": "object",
+        "properties": {"payload": {"type": "object"}},
+    }
+    rev = {
+        **base,
+        "properties": {"payload": {"type": "object"}, "note": {"type": "string"}},
+        "required": ["note"],
+    }
+    env = {"type": "object", "properties": {"event_id": {"type": "string"}}}
+    diffs = jsonschema_differences(base, rev, lookup={"envelope.json": env})
+    assert diffs == [("REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "#/properties/note")]
