@@ -219,8 +219,11 @@ def run_contract_phase(
             }
             if case.method.upper() in _WRITE_METHODS:
                 values["X-Idempotency-Key"] = new_idempotency_key("cert-fuzz")
+            # A negative case that mutated the header set as a whole (e.g. dropped required
+            # headers) keeps its headers as generated: filling them in would turn it positive.
+            whole = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
             for name, value in values.items():
-                if name.lower() not in negated:
+                if name.lower() not in negated and not whole:
                     headers[name] = value
             case.headers = headers
             case._auth = signer

@@ -7,6 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -121,6 +122,16 @@ def certify_target(
                 max_examples=options.max_examples,
             )
 
+        # Scenarios that wait (a session outliving its time limit) start before Phase 1,
+        # so their wait overlaps the fuzzing instead of adding to the run.
+        runner = _ScenarioRunner(target, bus, make_ctx)
+        chosen = (
+            [s for s in all_scenarios() if selected(s.id)] if "scenarios" in options.phases else []
+        )
+        early = [s for s in chosen if s.defers]
+        if early:
+            runner.run(early)
+
         # Phase 1 — the contract.
         contract_ids = [c for c in (*CHECKS, *BUILTIN_CHECKS) if selected(c)]
         phase1: dict[str, CaseResult] = {}
@@ -142,9 +153,9 @@ def certify_target(
         # Phase 2 — scenarios.
         scenario_results: list[CaseResult] = []
         if "scenarios" in options.phases:
-            chosen = [s for s in all_scenarios() if selected(s.id)]
             bus.emit(PhaseStarted("scenarios", len(chosen)))
-            scenario_results = _run_scenarios(target, bus, chosen, make_ctx)
+            runner.run([s for s in chosen if not s.defers])
+            scenario_results = runner.finish()
             bus.emit(PhaseFinished("scenarios"))
         for s in all_scenarios():
             if not any(r.id == s.id for r in scenario_results):
@@ -244,56 +255,65 @@ def _finish(result: CaseResult, exc: BaseException | None, bus: EventBus, case_i
         result.reason = f"{type(exc).__name__}: {exc}"
 
 
-def _run_scenarios(
-    target: Target,
-    bus: EventBus,
-    chosen: list[Scenario],
-    make_ctx: object,
-) -> list[CaseResult]:
-    results: list[CaseResult] = []
-    pending: list[tuple[float, ScenarioContext, CaseResult, float]] = []
-    # Scenarios that wait (ctx.later) go first so their wait overlaps the others.
-    for item in sorted(chosen, key=lambda s: not s.defers):
-        bus.emit(CaseStarted("scenarios", item.id, item.title))
-        evidence = target.begin_case("scenarios", item.id)
-        result = CaseResult(
-            item.id, item.title, "scenarios", Verdict.PASSED, item.mandatory, evidence=evidence
-        )
-        ctx = make_ctx(item.id)  # type: ignore[operator]
-        started = time.perf_counter()
-        error: BaseException | None = None
-        try:
-            if item.needs_sandbox:
-                ctx.require_sandbox()
-            item.func(ctx)
-        except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
-            error = exc
-        result.duration_s = time.perf_counter() - started
-        _finish(result, error, bus, item.id)
-        if error is None and ctx.deferred is not None:
-            pending.append((ctx.deferred[0], ctx, result, result.duration_s))
-        else:
+class _ScenarioRunner:
+    """Runs scenarios; those that wait (ctx.later) finish at the end, after the others."""
+
+    def __init__(self, target: Target, bus: EventBus, make_ctx: Any) -> None:
+        self.target = target
+        self.bus = bus
+        self.make_ctx = make_ctx
+        self.results: list[CaseResult] = []
+        self.pending: list[tuple[float, ScenarioContext, CaseResult, float]] = []
+
+    def run(self, chosen: list[Scenario]) -> None:
+        """Run each scenario (deferred parts are kept for `finish`)."""
+        for item in chosen:
+            self.bus.emit(CaseStarted("scenarios", item.id, item.title))
+            evidence = self.target.begin_case("scenarios", item.id)
+            result = CaseResult(
+                item.id, item.title, "scenarios", Verdict.PASSED, item.mandatory, evidence=evidence
+            )
+            ctx = self.make_ctx(item.id)
+            started = time.perf_counter()
+            error: BaseException | None = None
+            try:
+                if item.needs_sandbox:
+                    ctx.require_sandbox()
+                item.func(ctx)
+            except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
+                error = exc
+            result.duration_s = time.perf_counter() - started
+            _finish(result, error, self.bus, item.id)
+            if error is None and ctx.deferred is not None:
+                self.pending.append((ctx.deferred[0], ctx, result, result.duration_s))
+            else:
+                _annotate(result, ctx)
+                self.bus.emit(CaseFinished(result))
+            self.results.append(result)
+
+    def finish(self) -> list[CaseResult]:
+        """Wait for and run the deferred parts; return every result."""
+        for ready_at, ctx, result, spent in sorted(self.pending, key=lambda p: p[0]):
+            wait = ready_at - time.monotonic()
+            if wait > 0:
+                self.bus.emit(
+                    CaseStarted("scenarios", result.id, f"waiting {wait:.0f} s: {result.title}")
+                )
+                time.sleep(wait)
+            self.target.begin_case("scenarios", result.id, result.evidence)
+            started = time.perf_counter()
+            error: BaseException | None = None
+            try:
+                assert ctx.deferred is not None
+                ctx.deferred[1]()
+            except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
+                error = exc
+            result.duration_s = spent + time.perf_counter() - started
+            _finish(result, error, self.bus, result.id)
             _annotate(result, ctx)
-            bus.emit(CaseFinished(result))
-        results.append(result)
-    for ready_at, ctx, result, spent in sorted(pending, key=lambda p: p[0]):
-        wait = ready_at - time.monotonic()
-        if wait > 0:
-            bus.emit(CaseStarted("scenarios", result.id, f"waiting {wait:.0f} s: {result.title}"))
-            time.sleep(wait)
-        target.begin_case("scenarios", result.id, result.evidence)
-        started = time.perf_counter()
-        error = None
-        try:
-            assert ctx.deferred is not None
-            ctx.deferred[1]()
-        except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
-            error = exc
-        result.duration_s = spent + time.perf_counter() - started
-        _finish(result, error, bus, result.id)
-        _annotate(result, ctx)
-        bus.emit(CaseFinished(result))
-    return results
+            self.bus.emit(CaseFinished(result))
+        self.pending.clear()
+        return self.results
 
 
 def _annotate(result: CaseResult, ctx: ScenarioContext) -> None:
