@@ -667,14 +667,18 @@ def create_app(database_url: str, **options: Any) -> Any:
             name=op.operation_id,
         )
 
-    document_json = dumps(contract.bundled)
-    document_yaml = yaml.safe_dump(contract.bundled, sort_keys=False, allow_unicode=True)
+    documents: dict[str, bytes] = {}
 
     async def openapi_json(request: Request) -> Response:
-        return Response(document_json, media_type="application/json")
+        if "json" not in documents:
+            documents["json"] = dumps(contract.bundled)
+        return Response(documents["json"], media_type="application/json")
 
     async def openapi_yaml(request: Request) -> Response:
-        return Response(document_yaml, media_type="application/yaml")
+        if "yaml" not in documents:
+            text = yaml.safe_dump(contract.bundled, sort_keys=False, allow_unicode=True)
+            documents["yaml"] = text.encode()
+        return Response(documents["yaml"], media_type="application/yaml")
 
     app.add_api_route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False)
     app.add_api_route("/openapi.yaml", openapi_yaml, methods=["GET"], include_in_schema=False)
