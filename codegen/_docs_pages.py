@@ -642,16 +642,15 @@ def api_pages(contract: Contract) -> dict[str, str]:
         page = f"{API_DIR}/{op.tag}.md"
         rows.append(
             [
-                f"`{op.method}`",
-                f"[`{op.path}`]({_rel(index, page, op.operation_id)})",
+                f"[`{op.method} {op.path}`]({_rel(index, page, op.operation_id)})<br>"
                 f"`{op.operation_id}`",
                 op.spec.get("summary", ""),
                 ", ".join(f"`{s}`" for s in scopes) or "—",
-                _slo(op) or "—",
+                (_slo(op) or "—").replace(", ", "<br>"),
             ]
         )
     lines += [
-        _table(["Method", "Path", "operationId", "Summary", "Scopes", "Latency budget"], rows),
+        _table(["Operation", "Summary", "Scopes", "Latency budget"], rows),
         "",
         "## Servers",
         "",
@@ -986,24 +985,30 @@ def catalog_page(catalog: Catalog) -> str:
                 return str(entry[key]).strip()
         return ""
 
+    def label(key: str) -> str:
+        return key.replace("_", " ").capitalize()
+
+    def show(value: Any) -> str:
+        return _yes(value) if isinstance(value, bool) else str(value)
+
     header = [
         "Id",
         *(["Level"] if has_level else []),
-        *[k.capitalize() for k in extra_keys],
+        *[label(k) for k in extra_keys],
         "What it checks",
     ]
     rows = [
         [
             f"[`{e.get('id')}`](#{e.get('id')})",
             *([str(e.get("level", ""))] if has_level else []),
-            *[str(e.get(k, "")) for k in extra_keys],
+            *[show(e.get(k, "")) for k in extra_keys],
             describe(e).splitlines()[0] if describe(e) else "",
         ]
         for e in entries
     ]
     lines += [f"{len(entries)} entries.", "", _table(header, rows), ""]
     for e in entries:
-        facts = [f"**{k.capitalize()}:** `{e[k]}`" for k in ["level", *extra_keys] if e.get(k)]
+        facts = [f"**{label(k)}:** `{show(e[k])}`" for k in ["level", *extra_keys] if k in e]
         lines += [f"## {e.get('id')} {{#{e.get('id')}}}", ""]
         if facts:
             lines += [" · ".join(facts), ""]

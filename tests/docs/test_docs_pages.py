@@ -45,7 +45,7 @@ def test_every_operation_is_documented_with_its_facts(contract, generated):
         page = generated[f"{pages.API_DIR}/{op.tag}.md"]
         assert f"{{#{op.operation_id}}}" in page, op.operation_id
         assert f"`{op.method} {op.path}`" in page
-        assert f"`{op.path}`" in index and f"`{op.operation_id}`" in index
+        assert f"`{op.method} {op.path}`" in index and f"`{op.operation_id}`" in index
         slo = op.spec.get("x-slo")
         if slo:
             assert f"p95 ≤ {slo['p95_ms']} ms" in page
