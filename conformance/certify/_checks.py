@@ -79,7 +79,7 @@ def trace_id_echoed(view: ResponseView, contract: Contract) -> str | None:
 
 
 def error_body_conforms(view: ResponseView, contract: Contract) -> str | None:
-    """Every error body follows the Error schema, with a catalog code whose status is the HTTP one."""
+    """Error bodies follow the Error schema with a catalog code whose status is the HTTP one."""
     if view.status < 400:
         return None
     try:

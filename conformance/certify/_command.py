@@ -31,7 +31,7 @@ def certify(
         bool,
         typer.Option(
             "--sandbox",
-            help="Start the reference implementation on a temporary SQLite DB, certify it, stop it.",
+            help="Start the reference implementation on a temp SQLite DB, certify it, stop it.",
         ),
     ] = False,
     key_id: Annotated[
@@ -68,7 +68,7 @@ def certify(
         int, typer.Option(help="Timed calls per operation in the latency phase.")
     ] = 30,
 ) -> None:
-    """Certify an implementation of the contract: fuzzing, scenarios, latency; exit 0 only if all pass."""
+    """Certify an implementation of the contract: fuzzing, scenarios and latency against x-slo."""
     from rich.console import Console
 
     from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids

@@ -51,7 +51,7 @@ class ScenarioContext:
         return new_idempotency_key(f"cert-{label}")
 
     def later(self, seconds: float, step: Callable[[], None]) -> None:
-        """Finish the scenario with `step` once `seconds` have passed (other scenarios run meanwhile)."""
+        """Finish the scenario with `step` after `seconds` (other scenarios run meanwhile)."""
         self.deferred = (time.monotonic() + seconds, step)
 
     def note(self, text: str) -> None:

@@ -1,4 +1,4 @@
-"""Phase 1: Schemathesis fuzzes every operation of the bundled contract, signed, with our checks too.
+"""Phase 1: Schemathesis fuzzes every operation of the bundled contract, signed, our checks too.
 
 Requests get the mandatory headers, a bearer token and an X-Signature computed over the final
 body bytes (a `requests` auth object runs after serialization). Croupier's own checks are
@@ -62,7 +62,6 @@ def _flat(headers: Any) -> dict[str, str]:
 
 def _view(response: Any) -> ResponseView:
     request = response.request
-    body = request.body or b""
     return ResponseView(
         method=str(request.method),
         path=str(request.path_url),
@@ -257,7 +256,7 @@ def run_contract_phase(
                 elif isinstance(event, st_events.ScenarioFinished):
                     recorder = event.recorder
                     operations_seen.add(recorder.label)
-                    for case_id, interaction in recorder.interactions.items():
+                    for interaction in recorder.interactions.values():
                         requests_sent += 1
                         exchange = _exchange(interaction)
                         if exchange is not None and len(samples) < 400:

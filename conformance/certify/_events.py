@@ -1,4 +1,4 @@
-"""Events the engine emits while it runs; reporters listen to them (producing is apart from reporting)."""
+"""Events the engine emits while it runs; reporters listen (producing is apart from reporting)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The scenario registry: a decorator with a stable kebab-case id; a duplicate id raises at import."""
+"""The scenario registry: a decorator with a stable kebab-case id; duplicates raise at import."""
 
 from __future__ import annotations
 

@@ -133,7 +133,8 @@ def render_markdown(run: RunResult) -> str:
         f"| Credentials | key `{run.settings.get('key_id')}`, brand `{run.settings.get('brand')}`, "
         f"region `{run.settings.get('region')}`, provider `{run.settings.get('provider')}` |",
         f"| Sandbox control surface | {'yes' if run.sandbox_surface else 'no'} |",
-        f"| Results | {counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
+        f"| Results | {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['error']} errors, "
         f"{counts['not_applicable']} not applicable, {counts['skipped']} skipped |",
         "",
         "## Summary",
@@ -158,7 +159,8 @@ def render_markdown(run: RunResult) -> str:
             d = r.data
             lines.append(
                 f"| `{d['operation']}` | {d['samples']} | {d['p50_ms']} | {d['p95_ms']} "
-                f"({d['budget_p95_ms']}) | {d['p99_ms']} ({d['budget_p99_ms']}) | {_ICON[r.verdict]} |"
+                f"({d['budget_p95_ms']}) | {d['p99_ms']} ({d['budget_p99_ms']}) | "
+                f"{_ICON[r.verdict]} |"
             )
     not_applicable = [r for r in run.results if r.verdict == Verdict.NOT_APPLICABLE]
     if not_applicable:

@@ -23,7 +23,7 @@ class _Bet:
 
 @scenario("money-conservation")
 def money_conservation(ctx: ScenarioContext) -> None:
-    """Random authorize/settle/rollback/replay sequences keep every balance equal to a model ledger."""
+    """Random authorize/settle/rollback/replay sequences keep balances equal to a model ledger."""
     from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
     from hypothesis import strategies as st
     from hypothesis.stateful import (

@@ -43,7 +43,7 @@ def _same_money(
 
 @scenario("idempotent-replay-authorize")
 def idempotent_replay_authorize(ctx: ScenarioContext) -> None:
-    """An authorize replayed with its key and body answers the same bytes and holds the stake once."""
+    """An authorize replayed with its key and body answers the same bytes, holds the stake once."""
     player, session = ctx.ready_player()
     body = ctx.authorize_body(player, session, "1.00")
     key = ctx.key("auth")
@@ -82,7 +82,7 @@ def idempotent_replay_settle(ctx: ScenarioContext) -> None:
 
 @scenario("idempotent-replay-rollback")
 def idempotent_replay_rollback(ctx: ScenarioContext) -> None:
-    """A rollback replayed with its key and body answers the same bytes and releases the stake once."""
+    """A rollback replayed with its key and body answers the same bytes, releases the stake once."""
     player, session = ctx.ready_player()
     auth = ctx.authorize_body(player, session, "3.00")
     ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
@@ -129,7 +129,7 @@ def duplicate_bet_new_key(ctx: ScenarioContext) -> None:
 
 @scenario("idempotent-race")
 def idempotent_race(ctx: ScenarioContext) -> None:
-    """The same key racing in four threads yields one hold; others replay it or say REQUEST_IN_PROGRESS."""
+    """One key racing in four threads yields one hold; others replay or say REQUEST_IN_PROGRESS."""
     player, session = ctx.ready_player()
     body = ctx.authorize_body(player, session, "1.00")
     key = ctx.key("race")

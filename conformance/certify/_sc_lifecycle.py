@@ -15,7 +15,7 @@ def _unchanged(ctx: ScenarioContext, player: str, before: dict[str, int], why: s
 
 @scenario("bet-win-balance")
 def bet_win_balance(ctx: ScenarioContext) -> None:
-    """A bet and its win move exactly the stake and the win, to the minor unit, with the balance after."""
+    """A bet and its win move exactly the stake and the win, to the minor unit."""
     player, session = ctx.ready_player()
     # 0.29 and 0.57 are where binary floats go wrong (int(0.29 * 100) == 28).
     auth = ctx.authorize_body(player, session, "0.29")
@@ -61,7 +61,7 @@ def settle_without_authorize(ctx: ScenarioContext) -> None:
 
 @scenario("rollback-unknown-then-authorize")
 def rollback_unknown_then_authorize(ctx: ScenarioContext) -> None:
-    """Rollback of an unknown bet is a 200 tombstone; a late authorize of it is 409 BET_ROLLED_BACK."""
+    """Rollback of an unknown bet is a 200 tombstone; its late authorize is 409 BET_ROLLED_BACK."""
     player, session = ctx.ready_player()
     before = ctx.money_of(ctx.balance(player))
     auth = ctx.authorize_body(player, session, "1.00")

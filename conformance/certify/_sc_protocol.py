@@ -26,7 +26,7 @@ def _settle_body(ctx: ScenarioContext) -> dict[str, object]:
 
 @scenario("missing-trace-id", needs_sandbox=False)
 def missing_trace_id(ctx: ScenarioContext) -> None:
-    """A call without X-Trace-Id is 400 MISSING_TRACE_ID and still answers a generated X-Trace-Id."""
+    """A call without X-Trace-Id is 400 MISSING_TRACE_ID and still answers an X-Trace-Id."""
     reply = ctx.target.call("GET", f"/v1/players/{_PLAYER}/balance", drop=("X-Trace-Id",))
     ctx.expect_status(reply, 400, "MISSING_TRACE_ID", "balance read without X-Trace-Id")
     ctx.expect(

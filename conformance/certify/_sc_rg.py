@@ -1,4 +1,4 @@
-"""Responsible-gaming scenarios: exclusion, loss, stake and session-time limits; expired sessions."""
+"""Responsible-gaming scenarios: exclusion, loss, stake, session-time limits; expired sessions."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def session_time_limit(ctx: ScenarioContext) -> None:
 
 @scenario("self-excluded-pending-win-paid")
 def self_excluded_pending_win_paid(ctx: ScenarioContext) -> None:
-    """A self-excluded player's new bet is 403 RG_SELF_EXCLUDED while a pending win is still paid."""
+    """A self-excluded player's bet is 403 RG_SELF_EXCLUDED while a pending win is still paid."""
     player, session = ctx.ready_player()
     pending = ctx.authorize_body(player, session, "1.00")
     ctx.expect_status(ctx.authorize(pending), 200, what="authorize before the exclusion")
@@ -78,7 +78,7 @@ def self_excluded_pending_win_paid(ctx: ScenarioContext) -> None:
 
 @scenario("loss-limit")
 def loss_limit(ctx: ScenarioContext) -> None:
-    """A stake that would pass the daily loss limit is 403 RG_LOSS_LIMIT with limit and remaining."""
+    """A stake past the daily loss limit is 403 RG_LOSS_LIMIT with limit and remaining."""
     player, session = ctx.ready_player()
     ctx.set_limits(
         player, loss_limit={"amount": {"amount": "5.00", "currency": "EUR"}, "period": "day"}
@@ -126,7 +126,7 @@ def stake_limit(ctx: ScenarioContext) -> None:
 
 @scenario("expired-session-win-accepted")
 def expired_session_win_accepted(ctx: ScenarioContext) -> None:
-    """On an expired session new bets are 409 SESSION_EXPIRED while wins and rollbacks are accepted."""
+    """On an expired session bets are 409 SESSION_EXPIRED while wins and rollbacks are accepted."""
     player, session = ctx.ready_player()
     win = ctx.authorize_body(player, session, "1.00")
     ctx.expect_status(ctx.authorize(win), 200, what="authorize")

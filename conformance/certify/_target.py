@@ -1,4 +1,4 @@
-"""The implementation under test, as certify talks to it: signed contract calls and sandbox controls.
+"""The implementation under test as certify talks to it: signed contract calls, sandbox controls.
 
 Every exchange is timed, kept as evidence of the case that sent it, announced as a `RequestSent`
 event, and passed through the shared response checks.

@@ -84,7 +84,8 @@ class TerminalReporter:
                 self.progress.advance(self.task)
             style = _STYLE[result.verdict]
             self.console.print(
-                f"  [{style}]{result.verdict.value:<14}[/] {result.id} [dim]{result.duration_s:.2f} s[/]"
+                f"  [{style}]{result.verdict.value:<14}[/] {result.id} "
+                f"[dim]{result.duration_s:.2f} s[/]"
             )
 
 

@@ -18,7 +18,10 @@ from croupier import SANDBOX_CREDENTIALS, sign_request
 
 Scope = dict[str, Any]
 RequestHook = Callable[[Scope, dict[str, str], bytes], tuple[dict[str, str], bytes]]
-ResponseHook = Callable[[Scope, bytes, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]]
+ResponseHook = Callable[
+    [Scope, bytes, int, list[tuple[bytes, bytes]], bytes],
+    tuple[int, list[tuple[bytes, bytes]], bytes],
+]
 
 
 class OneFault:
@@ -34,7 +37,9 @@ class OneFault:
         self.on_request = on_request
         self.on_response = on_response
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Any) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Any
+    ) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
@@ -83,7 +88,9 @@ class OneFault:
 def resign(scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, str]:
     """Sign a rewritten request again, as the broken platform would have received it."""
     creds = SANDBOX_CREDENTIALS
-    path = scope["path"] + (("?" + scope["query_string"].decode()) if scope.get("query_string") else "")
+    path = scope["path"] + (
+        ("?" + scope["query_string"].decode()) if scope.get("query_string") else ""
+    )
     headers["x-signature"] = sign_request(scope["method"], path, body, creds.key_id, creds.secret)
     return headers
 

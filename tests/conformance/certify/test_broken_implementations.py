@@ -170,7 +170,9 @@ def test_certify_fails_a_broken_implementation(
 ) -> None:
     with serve(sandbox_app(**fault())) as base_url:
         run = certify_target(
-            CertifyOptions(base_url=base_url, seed=7, only=set(only.split(",")), phases=("scenarios",)),
+            CertifyOptions(
+                base_url=base_url, seed=7, only=set(only.split(",")), phases=("scenarios",)
+            ),
             contract,
         )
     verdicts = {r.id: r.verdict for r in run.results}

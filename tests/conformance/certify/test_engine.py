@@ -1,0 +1,212 @@
+"""The certify engine's parts a user sees: catalog, registry rules, checks, reports, exit codes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+import conformance.certify as certify
+from conformance.certify import (
+    CaseResult,
+    Exchange,
+    Finding,
+    RunResult,
+    Verdict,
+    check_catalog,
+    render_junit,
+    render_markdown,
+    scenario,
+    scenario_catalog,
+)
+from conformance.certify._checks import ResponseView, run_response_checks
+from conformance.certify._latency import percentile, slo_budgets
+from conformance.certify._sandbox import free_port
+from croupier.cli import app
+
+
+def test_public_surface_is_sorted() -> None:
+    assert certify.__all__ == sorted(certify.__all__)
+
+
+def test_scenario_catalog_has_stable_kebab_ids_and_one_line_titles() -> None:
+    catalog = scenario_catalog()
+    ids = [s["id"] for s in catalog]
+    assert ids == sorted(set(ids))
+    for entry in catalog:
+        assert set(entry) == {"id", "title", "mandatory", "needs_sandbox"}
+        assert "\n" not in entry["title"] and entry["title"].endswith(".")
+    # the scenarios the certification promises
+    assert {
+        "idempotent-replay-authorize",
+        "idempotent-replay-settle",
+        "idempotent-replay-rollback",
+        "idempotency-key-mismatch",
+        "duplicate-bet-new-key",
+        "settle-without-authorize",
+        "rollback-unknown-then-authorize",
+        "rollback-after-settle",
+        "settle-after-rollback",
+        "double-settle",
+        "insufficient-funds",
+        "wrong-currency",
+        "amount-precision",
+        "negative-and-zero-stake",
+        "self-excluded-pending-win-paid",
+        "loss-limit",
+        "stake-limit",
+        "session-time-limit",
+        "expired-session-win-accepted",
+        "two-players-isolated",
+        "parallel-rounds-isolated",
+        "idempotent-race",
+        "missing-trace-id",
+        "missing-idempotency-key",
+        "bad-signature",
+        "stale-timestamp",
+        "movement-events-emitted",
+        "money-conservation",
+    } <= set(ids)
+
+
+def test_check_catalog_ids() -> None:
+    assert [c["id"] for c in check_catalog()] == [
+        "error-body-conforms",
+        "idempotent-replay-header",
+        "no-server-error",
+        "trace-id-echoed",
+    ]
+
+
+def test_a_duplicate_scenario_id_raises() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+
+        @scenario("double-settle")
+        def again(ctx: Any) -> None:
+            """Another double settle."""
+
+
+@pytest.mark.parametrize("bad", ["Double_settle", "double settle", "-x", "x-"])
+def test_a_scenario_id_must_be_kebab_case(bad: str) -> None:
+    with pytest.raises(ValueError, match="kebab-case"):
+        scenario(bad)
+
+
+def _view(
+    status: int, body: Any, headers: dict[str, str] | None = None, sent: str = "trc-12345678"
+) -> ResponseView:
+    return ResponseView(
+        method="POST",
+        path="/v1/bets/settle",
+        status=status,
+        request_headers={"X-Trace-Id": sent},
+        response_headers={"X-Trace-Id": sent, **(headers or {})},
+        body=json.dumps(body).encode() if not isinstance(body, bytes) else body,
+    )
+
+
+ERROR = {
+    "code": "BET_NOT_FOUND",
+    "message": "no bet",
+    "retryable": False,
+    "trace_id": "trc-12345678",
+}
+
+
+@pytest.mark.parametrize(
+    ("view", "failing"),
+    [
+        # conforming answers
+        (_view(404, ERROR), []),
+        (_view(200, {"ok": 1}), []),
+        # error bodies
+        (_view(409, ERROR), ["error-body-conforms"]),  # catalog status is 404
+        (_view(404, {**ERROR, "retryable": True}), ["error-body-conforms"]),
+        (_view(404, {**ERROR, "code": "NOPE"}), ["error-body-conforms"]),
+        (_view(404, b"<html>"), ["error-body-conforms"]),
+        (_view(404, {**ERROR, "trace_id": "trc-other000"}), ["error-body-conforms"]),
+        # server errors
+        (
+            _view(500, {**ERROR, "code": "INTERNAL_ERROR", "retryable": True}),
+            ["no-server-error"],
+        ),
+        # trace id echo and replay header
+        (
+            ResponseView("GET", "/v1/jackpots", 200, {"X-Trace-Id": "trc-12345678"}, {}, b"{}"),
+            ["trace-id-echoed"],
+        ),
+        (_view(200, {}, {"Idempotent-Replayed": "yes"}), ["idempotent-replay-header"]),
+    ],
+)
+def test_response_checks(contract: Any, view: ResponseView, failing: list[str]) -> None:
+    assert [check for check, _ in run_response_checks(view, contract)] == failing
+
+
+def test_sandbox_control_paths_are_not_contract_checked(contract: Any) -> None:
+    view = ResponseView("GET", "/sandbox/players", 500, {}, {}, b"boom")
+    assert run_response_checks(view, contract) == []
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 95), percentile(values, 99)) == (50, 95, 99)
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_every_operation_has_a_budget(contract: Any) -> None:
+    budgets = slo_budgets(contract)
+    assert "authorizeBet" in budgets and budgets["authorizeBet"]["p95_ms"] == 200
+
+
+def _run() -> RunResult:
+    run = RunResult("http://x", "1.0.0", "ab" * 32, "0.1.0", "2026-01-01T00:00:00Z", seed=42)
+    exchange = Exchange("POST", "/v1/bets/settle", 404, "trc-1", 3.2)
+    run.results = [
+        CaseResult("double-settle", "Double.", "scenarios", Verdict.PASSED, evidence=[exchange]),
+        CaseResult(
+            "settle-without-authorize",
+            "Settle.",
+            "scenarios",
+            Verdict.FAILED,
+            findings=[Finding("settle-without-authorize", "expected 404, got 200")],
+            evidence=[exchange],
+        ),
+        CaseResult("loss-limit", "Loss.", "scenarios", Verdict.NOT_APPLICABLE, reason="no sandbox"),
+    ]
+    return run
+
+
+def test_junit_has_one_testcase_per_result_with_failures_named() -> None:
+    root = ET.fromstring(render_junit(_run()))
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {"double-settle", "settle-without-authorize", "loss-limit"}
+    assert cases["settle-without-authorize"].find("failure") is not None
+    assert cases["loss-limit"].find("skipped") is not None
+    assert "trc-1" in (cases["double-settle"].findtext("system-out") or "")
+
+
+def test_markdown_report_names_contract_seed_and_not_applicable() -> None:
+    text = render_markdown(_run())
+    assert "FAILED" in text.splitlines()[0]
+    assert "`42`" in text and "ab" * 32 in text
+    assert "## Not applicable" in text and "no sandbox" in text
+
+
+def test_cli_exits_2_when_the_target_is_unreachable(tmp_path: Any) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["certify", "--base-url", f"http://127.0.0.1:{free_port()}", "--report-dir", str(tmp_path)],
+    )
+    assert result.exit_code == 2
+    assert "unreachable" in result.output
+
+
+def test_cli_exits_2_on_unknown_ids(tmp_path: Any) -> None:
+    result = CliRunner().invoke(
+        app, ["certify", "--base-url", "http://127.0.0.1:1", "--only", "no-such-check"]
+    )
+    assert result.exit_code == 2
+    assert "no-such-check" in result.output
