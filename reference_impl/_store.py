@@ -292,12 +292,14 @@ class Store:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite has one writer at a time anyway: one connection per process queues
+            # requests in the pool (FIFO) instead of in SQLite's sleeping busy handler.
             self.engine: AsyncEngine = create_async_engine(
                 url,
                 connect_args={"timeout": 60},
-                pool_size=pool_size,
-                max_overflow=pool_size,
-                pool_timeout=120,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=300,
             )
             self._sqlite_hooks()
         else:
