@@ -35,11 +35,22 @@ def free_port() -> int:
 
 
 def start(db: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "croupier", "serve", "--db", db, "--port", str(port),
-           "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "croupier",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     out = log.open("wb")
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                            env={**os.environ, "CROUPIER_NATS_URL": ""})
+    proc = subprocess.Popen(
+        cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "CROUPIER_NATS_URL": ""}
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -86,27 +97,47 @@ def main() -> None:
         proc = start(db, port, args.workers, Path(tmp) / "serve.log")
         try:
             limits = httpx.Limits(max_connections=args.concurrency * 2)
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                              limits=limits) as http:
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
+            ) as http:
                 cash = f"{args.pairs * 2}.00"
                 http.put("/sandbox/players/p_bench", json={"currency": "EUR", "cash": cash})
                 api = ContractClient(http)
-                session = api.call("POST", "/v1/sessions", {
-                    "player_id": "p_bench", "game_id": "game_slots_demo",
-                    "currency": "EUR", "locale": "en-GB"}).json()["session_id"]
+                session = api.call(
+                    "POST",
+                    "/v1/sessions",
+                    {
+                        "player_id": "p_bench",
+                        "game_id": "game_slots_demo",
+                        "currency": "EUR",
+                        "locale": "en-GB",
+                    },
+                ).json()["session_id"]
 
                 def health(i: int) -> None:
                     assert http.get("/health").status_code == 200
 
                 def pair(i: int) -> None:
-                    bet = {"bet_id": f"b-{i}", "round_id": f"r-{i}", "session_id": session,
-                           "player_id": "p_bench", "game_id": "game_slots_demo",
-                           "stake": {"amount": "1.00", "currency": "EUR"}}
+                    bet = {
+                        "bet_id": f"b-{i}",
+                        "round_id": f"r-{i}",
+                        "session_id": session,
+                        "player_id": "p_bench",
+                        "game_id": "game_slots_demo",
+                        "stake": {"amount": "1.00", "currency": "EUR"},
+                    }
                     r = api.call("POST", "/v1/bets/authorize", bet)
                     assert r.status_code == 200, r.text
-                    r = api.call("POST", "/v1/bets/settle", {
-                        "bet_id": f"b-{i}", "round_id": f"r-{i}", "player_id": "p_bench",
-                        "win": {"amount": "0.50", "currency": "EUR"}})
+                    r = api.call(
+                        "POST",
+                        "/v1/bets/settle",
+                        {
+                            "bet_id": f"b-{i}",
+                            "round_id": f"r-{i}",
+                            "player_id": "p_bench",
+                            "win": {"amount": "0.50", "currency": "EUR"},
+                        },
+                    )
                     assert r.status_code == 200, r.text
 
                 run(health, 50, args.concurrency)  # warm-up
