@@ -50,12 +50,7 @@ def _root(
 def _register() -> None:
     for name, target in COMMANDS.items():
         module_name, _, func_name = target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # that tool is not built yet in this checkout
-            raise
+        module = importlib.import_module(module_name)
         func = getattr(module, func_name)
         app.command(name, help=func.__doc__)(func)
 

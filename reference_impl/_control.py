@@ -235,7 +235,6 @@ class Sandbox:
                         "WRONG_CURRENCY",
                         f"player {player_id} has bets in {player.currency}; "
                         "its currency cannot change",
-                        status=409,
                     )
                 player.currency = currency
                 player.limits = Limits().to_json()

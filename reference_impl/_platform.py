@@ -58,6 +58,8 @@ from reference_impl._store import (
 __all__ = ["Answer", "CallContext", "Controls", "Platform", "request_hash"]
 
 DEFAULT_DEGRADATION = {"new_sessions": True, "promotions": True, "jackpots": True}
+# An injected error answers with the catalog code whose status it carries.
+_FAULT_CODES = {500: "INTERNAL_ERROR", 503: "TEMPORARY_ERROR", 504: "GATEWAY_TIMEOUT"}
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,9 @@ class Platform:
 
     def _fault_answer(self, rule: dict[str, Any], ctx: CallContext) -> Answer:
         status = int(rule.get("status", 503))
+        code = _FAULT_CODES[status]
         body = error_body(
-            "TEMPORARY_ERROR",
+            code,
             f"injected fault: answering {status} without doing the work",
             ctx.trace_id,
             {"fault": "error"},

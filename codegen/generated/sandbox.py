@@ -2,8 +2,8 @@
 # source: schemas/common/currency.json sha256=9c253857fb5dedb13c4521a252ba844aa620c54d9b077e3fb9bc414e638fc730
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
-# source: spec/openapi.yaml sha256=eeb9a562415ae4e1bcd6206ef18ff870f712001ae8da2ffe8a8ecfa7563f58cc
-# source: spec/sandbox.yaml sha256=be0e20e32e963b7762cf5d7af58490ac51527dc4893f452a057be24a1623566f
+# source: spec/openapi.yaml sha256=de2954f4c954978353c4a8f899a77b266afee521f2444ebf7de9a815e3be9c2a
+# source: spec/sandbox.yaml sha256=c142057f13e6d6cacc9cd53c0be6153c4855373e9e5569779d86f4aefe5f965d
 
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ class Contributions(BaseModel):
 
 class Status1(StrEnum):
     """
-    active, completed (converted to cash), expired or forfeited.
+    active, completed (wagering met, converted to cash) or expired (deadline passed, remaining funds forfeited).
     """
 
     active = 'active'
@@ -217,11 +217,10 @@ class Kind(StrEnum):
 
 class Status2(IntEnum):
     """
-    Status to answer for kind error (500, 502, 503 or 504).
+    Status to answer for kind error, with its catalog code (500 INTERNAL_ERROR, 503 TEMPORARY_ERROR, 504 GATEWAY_TIMEOUT).
     """
 
     integer_500 = 500
-    integer_502 = 502
     integer_503 = 503
     integer_504 = 504
 
@@ -248,7 +247,7 @@ class FaultRule(BaseModel):
     """
     status: Status2 | None = 503
     """
-    Status to answer for kind error (500, 502, 503 or 504).
+    Status to answer for kind error, with its catalog code (500 INTERNAL_ERROR, 503 TEMPORARY_ERROR, 504 GATEWAY_TIMEOUT).
     """
     probability: Annotated[
         StrictStr | None, Field(pattern='^(0(\\.[0-9]{1,4})?|1(\\.0{1,4})?)$')
@@ -720,7 +719,7 @@ class Bonus(BaseModel):
     """
     status: Status1
     """
-    active, completed (converted to cash), expired or forfeited.
+    active, completed (wagering met, converted to cash) or expired (deadline passed, remaining funds forfeited).
     """
     amount: Money
     """
