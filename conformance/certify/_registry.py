@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from croupier._registry import Registry
 
 if TYPE_CHECKING:
     from conformance.certify._context import ScenarioContext
 
 __all__ = ["SCENARIOS", "NotApplicable", "Scenario", "ScenarioFailure", "scenario"]
-
-_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class ScenarioFailure(AssertionError):
@@ -36,7 +35,7 @@ class Scenario:
     defers: bool = False
 
 
-SCENARIOS: dict[str, Scenario] = {}
+SCENARIOS: Registry[Scenario] = Registry("scenario")
 
 
 def scenario(
@@ -51,26 +50,20 @@ def scenario(
     `defers` marks a scenario that finishes later (`ctx.later`); it runs first so that its wait
     overlaps the other scenarios.
     """
-    if not _ID.match(scenario_id):
-        raise ValueError(f"scenario id {scenario_id!r} is not kebab-case")
+    SCENARIOS.check(scenario_id)
 
     def register(func: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
-        if scenario_id in SCENARIOS:
-            raise ValueError(
-                f"scenario id {scenario_id!r} is registered twice "
-                f"({SCENARIOS[scenario_id].module} and {func.__module__})"
-            )
-        doc = (func.__doc__ or "").strip()
-        if not doc:
-            raise ValueError(f"scenario {scenario_id!r} needs a one-line docstring")
-        SCENARIOS[scenario_id] = Scenario(
-            id=scenario_id,
-            title=doc.splitlines()[0],
-            func=func,
-            mandatory=mandatory,
-            needs_sandbox=needs_sandbox,
-            module=func.__module__,
-            defers=defers,
+        SCENARIOS.add(
+            scenario_id,
+            Scenario(
+                id=scenario_id,
+                title=SCENARIOS.doc(scenario_id, func),
+                func=func,
+                mandatory=mandatory,
+                needs_sandbox=needs_sandbox,
+                module=func.__module__,
+                defers=defers,
+            ),
         )
         return func
 

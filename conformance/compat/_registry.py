@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from croupier._registry import ERR, INFO, LEVELS, WARN, Registry
+
 __all__ = [
     "ERR",
     "INFO",
@@ -29,8 +31,6 @@ __all__ = [
     "where",
 ]
 
-ERR, WARN, INFO = "ERR", "WARN", "INFO"
-LEVELS = (ERR, WARN, INFO)
 SIDES = ("request", "response", "operation", "contract", "docs", "event")
 BUMPS = ("major", "minor", "patch", "none")
 
@@ -120,7 +120,7 @@ class Rule:
         )
 
 
-RULES: dict[str, Rule] = {}
+RULES: Registry[Rule] = Registry("compat rule")
 _BY_KIND: dict[tuple[str, str], list[Rule]] = {}
 
 
@@ -134,8 +134,7 @@ def rule(
     bump: str | None = None,
 ) -> Callable[[Callable[[Change], Says | None]], Callable[[Change], Says | None]]:
     """Register a rule; a duplicate id, an unknown level or side, or a missing docstring raises."""
-    if level not in LEVELS:
-        raise ValueError(f"rule {id}: level {level!r} is not one of {LEVELS}")
+    RULES.check(id, level)
     if side not in SIDES:
         raise ValueError(f"rule {id}: side {side!r} is not one of {SIDES}")
     kinds = (on,) if isinstance(on, str) else tuple(on)
@@ -145,13 +144,9 @@ def rule(
         raise ValueError(f"rule {id}: bump {the_bump!r} is not one of {BUMPS}")
 
     def register(func: Callable[[Change], Says | None]) -> Callable[[Change], Says | None]:
-        if id in RULES:
-            raise ValueError(f"duplicate compat rule id {id!r}")
-        doc = (func.__doc__ or "").strip()
-        if not doc or "\n" in doc:
-            raise ValueError(f"rule {id}: needs a one-line docstring (its catalog entry)")
-        entry = Rule(id, level, side, kinds, subject, the_bump, doc, func)
-        RULES[id] = entry
+        entry = RULES.add(
+            id, Rule(id, level, side, kinds, subject, the_bump, RULES.doc(id, func), func)
+        )
         for kind in kinds:
             _BY_KIND.setdefault((kind, side), []).append(entry)
         return func

@@ -7,10 +7,11 @@ modules are imported explicitly at the bottom, so the whole set is visible here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from croupier._registry import ERR, INFO, LEVELS, WARN, Registry
 
 __all__ = [
     "ERR",
@@ -24,10 +25,6 @@ __all__ = [
     "rule",
     "rule_catalog",
 ]
-
-ERR, WARN, INFO = "ERR", "WARN", "INFO"
-LEVELS = (ERR, WARN, INFO)
-_KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -70,25 +67,17 @@ class Rule:
     func: Callable[[Any], Iterable[Hit]]
 
 
-RULES: dict[str, Rule] = {}
+RULES: Registry[Rule] = Registry("lint rule")
 
 
 def rule(
     id: str, level: str
 ) -> Callable[[Callable[[Any], Iterable[Hit]]], Callable[[Any], Iterable[Hit]]]:
     """Register a lint rule; a duplicate or malformed id, a bad level or docstring raises."""
-    if not _KEBAB.match(id):
-        raise ValueError(f"lint rule id {id!r} is not kebab-case")
-    if level not in LEVELS:
-        raise ValueError(f"lint rule {id}: level {level!r} is not one of {LEVELS}")
+    RULES.check(id, level)
 
     def register(func: Callable[[Any], Iterable[Hit]]) -> Callable[[Any], Iterable[Hit]]:
-        if id in RULES:
-            raise ValueError(f"duplicate lint rule id {id!r}")
-        doc = (func.__doc__ or "").strip()
-        if not doc or "\n" in doc:
-            raise ValueError(f"lint rule {id}: needs a one-line docstring (its catalog entry)")
-        RULES[id] = Rule(id, level, doc, func)
+        RULES.add(id, Rule(id, level, RULES.doc(id, func), func))
         return func
 
     return register

@@ -82,7 +82,7 @@ def test_check_catalog_ids() -> None:
 
 
 def test_a_duplicate_scenario_id_raises() -> None:
-    with pytest.raises(ValueError, match="registered twice"):
+    with pytest.raises(ValueError, match="duplicate scenario id"):
 
         @scenario("double-settle")
         def again(ctx: Any) -> None:
