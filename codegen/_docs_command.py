@@ -65,10 +65,12 @@ def docs(
             return
         from mkdocs.commands.build import build
 
-        options: dict[str, object] = {"strict": strict}
-        if site_dir is not None:
-            options["site_dir"] = str((cwd / site_dir).resolve())
-        config = load_config(config_file=str(config_file), **options)
+        site = None if site_dir is None else str((cwd / site_dir).resolve())
+        config = (
+            load_config(config_file=str(config_file), strict=strict)
+            if site is None
+            else load_config(config_file=str(config_file), strict=strict, site_dir=site)
+        )
         build(config)
         typer.echo(f"croupier docs: site written to {config.site_dir}")
     except mkdocs_exceptions.ConfigurationError as exc:

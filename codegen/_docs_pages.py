@@ -354,7 +354,7 @@ class _SchemaView:
             return []
         variants = [
             v
-            for v in target.get("oneOf", target.get("anyOf", []))
+            for v in (target.get("oneOf") or target.get("anyOf") or [])
             if not (isinstance(v, dict) and v.get("type") == "null")
         ]
         if len(variants) == 1:

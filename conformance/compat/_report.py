@@ -87,16 +87,18 @@ def _junit(r: CompatResult, fail_on: str) -> str:
     names = list(r.checked_rules) + sorted(k for k in by_rule if k not in RULES)
     for rule_id in names:
         side = RULES[rule_id].side if rule_id in RULES else "event"
-        for f in by_rule.get(rule_id) or [None]:
+        found: list[Finding | None] = list(by_rule.get(rule_id, []))
+        for item in found or [None]:
             case = ET.SubElement(
                 suite,
                 "testcase",
                 classname=f"compat.{side}",
-                name=rule_id if f is None else f"{rule_id} {f.operation or f.location}",
+                name=rule_id if item is None else f"{rule_id} {item.operation or item.location}",
             )
             cases += 1
-            if f is None:
+            if item is None:
                 continue
+            f = item
             if _RANK[f.level] >= _RANK[fail_on]:
                 failures += 1
                 fail = ET.SubElement(case, "failure", message=f.message, type=f.level)

@@ -19,7 +19,7 @@ def _openapi_errors(doc: Any, file: str) -> Iterator[Hit]:
         yield Hit(file, "", "an OpenAPI document must be a mapping")
         return
     for error in OpenAPIV31SpecValidator(doc).iter_errors():
-        path = getattr(error, "absolute_path", None) or getattr(error, "path", ())
+        path = tuple(getattr(error, "absolute_path", None) or getattr(error, "path", None) or ())
         message = str(getattr(error, "message", error)).splitlines()[0]
         yield Hit(file, pointer(*path), message)
 
