@@ -10,11 +10,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
 
-from croupier import SANDBOX_CREDENTIALS, sign_request, verify_signature
+from croupier import SANDBOX_CREDENTIALS, ContractClient, sign_request, verify_signature
 
 from .conftest import ROOT, build_env
 
@@ -184,3 +185,19 @@ def test_signed_curl_call_of_the_security_page_is_accepted(sandbox):
     # signature and token pass, so the platform answers about the bet, not about security.
     assert "INVALID_SIGNATURE" not in out and "INVALID_TOKEN" not in out, out
     assert '"code"' in out or '"status"' in out, out
+
+
+def test_readme_first_bet_runs_against_the_sandbox(sandbox):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r'^```python title="first_bet.py"\n(.*?)^```$', text, flags=re.S | re.M)
+    assert code, "README.md lost its first_bet.py example"
+    script = code.group(1).replace('BASE = "http://127.0.0.1:8000"', f"BASE = {sandbox!r}")
+    assert script != code.group(1), "the example no longer names its BASE"
+    with httpx.Client(base_url=sandbox) as http:
+        balance = ContractClient(http).call("GET", "/v1/players/p_demo_1/balance")
+    before = balance.json()["available"]["amount"]
+    out = _run([sys.executable, "-c"], script)
+    status, available = out.split(" ", 1)
+    assert status == "200", out
+    after = f"{Decimal(before) - Decimal('1.00'):.2f}"
+    assert available.strip() == str({"amount": after, "currency": "EUR"}), out
