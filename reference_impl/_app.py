@@ -32,7 +32,7 @@ from croupier import (
     verify_signature,
 )
 from reference_impl._control import CLIENTS, Sandbox
-from reference_impl._domain import DomainError, error_body, utcnow
+from reference_impl._domain import DomainError, error_body
 from reference_impl._domain._errors import catalog_entry
 from reference_impl._domain._time import iso
 from reference_impl._platform import Answer, CallContext, Platform, request_hash
@@ -329,7 +329,8 @@ class SandboxApp:
         if cached is None:
             raise _Refusal(_error("INVALID_TOKEN", "unknown bearer token", trace_id))
         scopes, expiry = cached
-        if time.time() >= expiry:
+        # Tokens expire on the sandbox clock (the signature skew check uses the real one).
+        if time.time() + await self.platform.clock_offset() >= expiry:
             raise _Refusal(_error("INVALID_TOKEN", "the bearer token has expired", trace_id))
         if op.scope is not None and op.scope not in scopes:
             raise _Refusal(
@@ -440,7 +441,7 @@ class SandboxApp:
                 {
                     "status": "degraded" if degraded else "ok",
                     "version": self.contract.version,
-                    "time": iso(utcnow()),
+                    "time": iso(controls.now()),
                 }
             ),
             media_type="application/json",
@@ -543,6 +544,10 @@ class SandboxApp:
             return await sb.put_faults(body)
         if operation_id == "clearFaults":
             return await sb.put_faults({"rules": []})
+        if operation_id == "getSandboxClock":
+            return await sb.get_clock()
+        if operation_id == "setSandboxClock":
+            return await sb.set_clock(body)
         if operation_id == "getDegradation":
             return await sb.get_degradation()
         if operation_id == "putDegradation":

@@ -19,13 +19,14 @@ from reference_impl._domain import (
     DEFAULT_CONTRIBUTIONS,
     DomainError,
     Limits,
+    iso,
     make_event,
     new_id,
     parse_iso,
     parse_rate,
     utcnow,
 )
-from reference_impl._platform import DEFAULT_DEGRADATION, CallContext, Platform
+from reference_impl._platform import DEFAULT_DEGRADATION, CallContext, Controls, Platform
 from reference_impl._render import (
     balance_json,
     bonus_json,
@@ -80,6 +81,10 @@ def _money_in(value: dict[str, Any], currency: str, field: str, positive: bool =
     return minor
 
 
+def _clock_json(controls: Controls) -> dict[str, Any]:
+    return {"offset_seconds": controls.clock_offset, "now": iso(controls.now())}
+
+
 class Sandbox:
     """Sandbox-only operations."""
 
@@ -96,7 +101,8 @@ class Sandbox:
         async with self.store.session() as s, s.begin():
             if await s.get(Control, 1) is None:
                 s.add(Control(id=1, faults=[], degradation=dict(DEFAULT_DEGRADATION)))
-            now = utcnow()
+                await s.flush()
+            now = await self.platform.now(s)
             for player_id in SEED_PLAYERS:
                 if await s.get(Player, player_id) is None:
                     s.add(self._seed_player(player_id))
@@ -153,11 +159,12 @@ class Sandbox:
     async def reset(self, body: dict[str, Any] | None, trace_id: str) -> tuple[int, Any]:
         """Operation resetSandbox."""
         wipe = bool((body or {}).get("wipe", False))
-        now = utcnow()
+        now = utcnow()  # the reset also puts the clock back to real time
         async with self.store.session() as s, s.begin():
             row, _ = await self.platform.controls(s, for_update=True)
             row.faults = []
             row.degradation = dict(DEFAULT_DEGRADATION)
+            row.clock_offset = 0
             if wipe:
                 await self.platform.purge(s)
             await s.execute(delete(Bonus))
@@ -200,15 +207,16 @@ class Sandbox:
         """Operation getTestPlayer (forfeits expired bonuses first)."""
         async with self.store.session() as s, s.begin():
             player = await self.platform._player(s, player_id)
-            await self.platform.expire_bonuses(s, self._ctx(trace_id), player, utcnow())
+            now = await self.platform.now(s)
+            await self.platform.expire_bonuses(s, self._ctx(trace_id), player, now)
             return 200, await self._player_view(s, player)
 
     async def put_player(self, player_id: str, body: dict[str, Any]) -> tuple[int, Any]:
         """Operation putTestPlayer."""
         currency = body["currency"]
         cash = _money_in({"amount": body["cash"], "currency": currency}, currency, "cash", False)
-        now = utcnow()
         async with self.store.session() as s, s.begin():
+            now = await self.platform.now(s)
             player = (
                 await s.execute(
                     select(Player).where(Player.player_id == player_id).with_for_update()
@@ -291,10 +299,10 @@ class Sandbox:
         self, player_id: str, body: dict[str, Any], trace_id: str
     ) -> tuple[int, Any]:
         """issueBonus: credit bonus funds with wagering, max bet and a deadline."""
-        now = utcnow()
         ctx = self._ctx(trace_id)
         async with self.store.session() as s, s.begin():
             _, controls = await self.platform.controls(s)
+            now = controls.now()
             if not controls.degradation["promotions"]:
                 raise DomainError("FEATURE_DISABLED", "promotions are switched off")
             player = await self.platform._player(s, player_id)
@@ -355,8 +363,8 @@ class Sandbox:
 
     async def expire_session(self, session_id: str) -> tuple[int, Any]:
         """expireSession: move the session's expiry to now."""
-        now = utcnow()
         async with self.store.session() as s, s.begin():
+            now = await self.platform.now(s)
             session = await self.platform._session(s, session_id, lock=True)
             if session.expires_at > now:
                 session.expires_at = now
@@ -366,10 +374,10 @@ class Sandbox:
         self, pool_id: str, body: dict[str, Any], trace_id: str
     ) -> tuple[int, Any]:
         """triggerJackpot: pay the pool to a player with no bet, reset it to its seed."""
-        now = utcnow()
         ctx = self._ctx(trace_id)
         async with self.store.session() as s, s.begin():
             _, controls = await self.platform.controls(s)
+            now = controls.now()
             if not controls.degradation["jackpots"]:
                 raise DomainError("FEATURE_DISABLED", "jackpots are switched off")
             player = await self.platform._player(s, body["player_id"])
@@ -449,6 +457,19 @@ class Sandbox:
             row.faults = rules
             return 200, {"rules": rules}
 
+    async def get_clock(self) -> tuple[int, Any]:
+        """Operation getSandboxClock."""
+        async with self.store.session() as s, s.begin():
+            _, controls = await self.platform.controls(s)
+            return 200, _clock_json(controls)
+
+    async def set_clock(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """Operation setSandboxClock: the domain's now becomes real time plus the offset."""
+        async with self.store.session() as s, s.begin():
+            row, controls = await self.platform.controls(s, for_update=True)
+            row.clock_offset = controls.clock_offset = int(body["offset_seconds"])
+            return 200, _clock_json(controls)
+
     async def get_degradation(self) -> tuple[int, Any]:
         """Operation getDegradation."""
         async with self.store.session() as s, s.begin():
@@ -492,12 +513,13 @@ class Sandbox:
             )
         token = "tok_" + secrets.token_hex(16)
         async with self.store.session() as s, s.begin():
+            now = await self.platform.now(s)  # tokens live on the sandbox clock
             s.add(
                 Token(
                     token=token,
                     client_id=client_id,
                     scopes=" ".join(wanted),
-                    expires_at=utcnow() + timedelta(seconds=self.token_ttl),
+                    expires_at=now + timedelta(seconds=self.token_ttl),
                 )
             )
         return 200, {

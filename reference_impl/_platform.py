@@ -85,10 +85,15 @@ class Answer:
 
 @dataclass
 class Controls:
-    """Fault rules and degradation modes in force."""
+    """Fault rules, degradation modes and the clock offset in force."""
 
     faults: list[dict[str, Any]] = field(default_factory=list)
     degradation: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_DEGRADATION))
+    clock_offset: int = 0
+
+    def now(self) -> datetime:
+        """The domain's "now": real time plus the sandbox clock offset."""
+        return utcnow() + timedelta(seconds=self.clock_offset)
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -166,7 +171,20 @@ class Platform:
             s.add(row)
             await s.flush()
         degradation = {**DEFAULT_DEGRADATION, **(row.degradation or {})}
-        return row, Controls(list(row.faults or []), degradation)
+        return row, Controls(list(row.faults or []), degradation, int(row.clock_offset or 0))
+
+    async def now(self, s: AsyncSession) -> datetime:
+        """The domain's "now" (the sandbox clock) inside a transaction."""
+        _, controls = await self.controls(s)
+        return controls.now()
+
+    async def clock_offset(self) -> int:
+        """The sandbox clock offset, read without a write lock (for the token check)."""
+        async with self.store.reader() as conn:
+            offset = (
+                await conn.execute(select(Control.clock_offset).where(Control.id == 1))
+            ).scalar_one_or_none()
+        return int(offset or 0)
 
     async def _fire_fault(
         self, s: AsyncSession, row: Control, controls: Controls, operation_id: str
@@ -237,9 +255,9 @@ class Platform:
         handler: Handler,
         body: Any,
     ) -> Answer:
-        now = utcnow()
         async with self.store.session() as s, s.begin():
             row, controls = await self.controls(s)
+            now = controls.now()
             fault = await self._fire_fault(s, row, controls, operation_id)
             if fault is not None and fault["kind"] == "error":
                 return self._fault_answer(fault, ctx)
@@ -300,9 +318,9 @@ class Platform:
         self, ctx: CallContext, operation_id: str, handler: Handler, body: Any = None
     ) -> Answer:
         """Run a read (it may still expire bonuses, so it runs in a write transaction)."""
-        now = utcnow()
         async with self.store.session() as s, s.begin():
             row, controls = await self.controls(s)
+            now = controls.now()
             fault = await self._fire_fault(s, row, controls, operation_id)
             if fault is not None and fault["kind"] == "error":
                 return self._fault_answer(fault, ctx)

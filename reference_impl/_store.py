@@ -8,7 +8,9 @@ holds the file across every process.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
     text,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -52,6 +56,9 @@ __all__ = [
     "Token",
     "default_database_url",
 ]
+
+# Execution option marking a connection that only reads.
+_READ_ONLY = "croupier_read_only"
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -266,12 +273,25 @@ class Token(Base):
 
 
 class Control(Base):
-    """The sandbox's switches: fault rules and degradation modes (one row)."""
+    """The sandbox's switches: fault rules, degradation modes and the clock offset (one row)."""
 
     __tablename__ = "controls"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     faults: Mapped[Any] = mapped_column(JSONText, default=list)
     degradation: Mapped[Any] = mapped_column(JSONText, default=dict)
+    clock_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Columns added after a release: (table, column, DDL type). create_all() does not alter an
+# existing table, so a database made by an older sandbox gets them here.
+_ADDED_COLUMNS = (("controls", "clock_offset", "INTEGER NOT NULL DEFAULT 0"),)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    inspector = inspect(conn)
+    for table, column, ddl in _ADDED_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
 
 
 def default_database_url(folder: str | Path = ".croupier") -> str:
@@ -325,7 +345,11 @@ class Store:
         def _begin(conn: Any) -> None:
             # Every transaction takes the write lock up front: writers serialize across
             # processes and a read-then-write never fails half way on a busy database.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection marked read-only (`reader`) reads a WAL snapshot instead.
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     async def create_all(self) -> None:
         """Create the schema (idempotent across workers starting together)."""
@@ -334,6 +358,7 @@ class Store:
                 # Two workers creating tables at once would race; serialize on a lock.
                 await conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
             await conn.run_sync(Base.metadata.create_all)
+            await conn.run_sync(_add_missing_columns)
 
     async def drop_all(self) -> None:
         """Drop the schema (tests)."""
@@ -343,6 +368,12 @@ class Store:
     def session(self) -> AsyncSession:
         """A new ORM session."""
         return self.sessions()
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one read-only transaction (on SQLite it takes no write lock)."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(**{_READ_ONLY: True})
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -3,7 +3,7 @@
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
 # source: spec/openapi.yaml sha256=de2954f4c954978353c4a8f899a77b266afee521f2444ebf7de9a815e3be9c2a
-# source: spec/sandbox.yaml sha256=c142057f13e6d6cacc9cd53c0be6153c4855373e9e5569779d86f4aefe5f965d
+# source: spec/sandbox.yaml sha256=adeb61390c22576323723130db22465be9a9401bf09576d04f8f190afe4d69cb
 
 from __future__ import annotations
 
@@ -272,6 +272,38 @@ class FaultSet(BaseModel):
     rules: Annotated[list[FaultRule], Field(max_length=50)]
     """
     Rules, applied in order; the first that fires wins.
+    """
+
+
+class ClockInput(BaseModel):
+    """
+    How far ahead of real time the sandbox clock runs.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    offset_seconds: Annotated[StrictInt, Field(ge=0, le=31536000)]
+    """
+    Seconds added to real time (0 to one year of 365 days); 0 is real time.
+    """
+
+
+class Clock(BaseModel):
+    """
+    The sandbox clock.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    offset_seconds: Annotated[StrictInt, Field(ge=0, le=31536000)]
+    """
+    Seconds the sandbox clock runs ahead of real time.
+    """
+    now: AwareDatetime
+    """
+    The shifted time the domain uses now (real time plus the offset), RFC 3339 UTC.
     """
 
 

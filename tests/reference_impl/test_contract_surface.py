@@ -18,7 +18,7 @@ def test_routes_equal_contract_and_sandbox_operations(tmp_path):
         for op in operations(doc)
     }
     assert route_set(app) == expected
-    assert len(expected) == 13 + 16
+    assert len(expected) == 13 + 18
 
 
 def test_public_surface():
