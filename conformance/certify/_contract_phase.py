@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
+import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +51,8 @@ BUILTIN_CHECKS = (
 # documented answers to a well-formed request, so positive_data_acceptance must accept them.
 _POSITIVE_ACCEPTED = ["2xx", "401", "402", "403", "404", "409", "422", "429"]
 
+# Keys whose values a target makes up (ids, clocks); Schemathesis reuses them in later cases.
+_MADE_UP = ("id", "_at", "time")
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _MANDATORY = ("X-Brand-Id", "X-Region", "X-Provider-Id")
 
@@ -229,86 +233,51 @@ def run_contract_phase(
 
     schema.auth.auth(refresh_interval=240)(ContractAuth)
 
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"passed": 0, "failed": 0, "error": 0})
-    findings: dict[str, list[Finding]] = defaultdict(list)
-    evidence: dict[str, list[Exchange]] = defaultdict(list)
-    operations_seen: set[str] = set()
-    samples: list[Exchange] = []
-    errors: list[str] = []
-    requests_sent = 0
-
+    tally = _Tally(names, seed)
     with _registered_checks(contract, ours):
         stream = from_schema(schema).execute()
         try:
             for event in stream:
                 if time.perf_counter() - started > budget_s:
-                    stream.stop()
-                    errors.append(
-                        f"stopped after the {budget_s:.0f} s budget of the contract phase"
+                    tally.incomplete.append(
+                        f"the contract phase stopped at its {budget_s:.0f} s budget"
                     )
                     break
                 if isinstance(event, st_events.PhaseStarted):
                     bus.emit(Progress("contract", f"schemathesis {event.phase.name.value}"))
+                elif isinstance(event, st_events.PhaseFinished):
+                    tally.phase_status[event.phase.name.value] = event.status.value
                 elif isinstance(event, st_events.NonFatalError):
-                    errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+                    tally.errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
                 elif isinstance(event, st_events.FatalError):
-                    errors.append(f"fatal: {event.exception}")
+                    tally.incomplete.append(f"Schemathesis stopped: {event.exception}")
+                elif isinstance(event, st_events.Interrupted):
+                    tally.incomplete.append("Schemathesis was interrupted")
                 elif isinstance(event, st_events.ScenarioFinished):
-                    recorder = event.recorder
-                    operations_seen.add(recorder.label)
-                    for interaction in recorder.interactions.values():
-                        requests_sent += 1
-                        exchange = _exchange(interaction)
-                        if exchange is not None and len(samples) < 400:
-                            samples.append(exchange)
-                    for case_id, nodes in recorder.checks.items():
-                        for node in nodes:
-                            if node.name not in names:
-                                continue
-                            status = node.status.value
-                            if status == "success":
-                                counts[node.name]["passed"] += 1
-                                continue
-                            if status != "failure" or node.failure_info is None:
-                                counts[node.name]["error"] += 1
-                                continue
-                            counts[node.name]["failed"] += 1
-                            failure = node.failure_info.failure
-                            interaction = recorder.interactions.get(case_id)
-                            exchange = _exchange(interaction) if interaction else None
-                            if len(findings[node.name]) < 20:
-                                findings[node.name].append(
-                                    Finding(
-                                        node.name,
-                                        f"{failure.title}: {failure.message}".strip(),
-                                        operation=recorder.label,
-                                        trace_id=exchange.trace_id if exchange else None,
-                                        reproduce=node.failure_info.code_sample,
-                                    )
-                                )
-                            if exchange is not None and len(evidence[node.name]) < 5:
-                                evidence[node.name].append(exchange)
+                    tally.scenario(event.phase.value, event.recorder)
                     bus.emit(
                         Progress(
                             "contract",
-                            f"{event.phase.value} {recorder.label}",
-                            done=len(operations_seen),
+                            f"{event.phase.value} {event.recorder.label}",
+                            done=len(tally.operations),
                         )
                     )
         finally:
             stream.stop()
 
     elapsed = time.perf_counter() - started
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in raw.get("paths", {}).items()
+        for method in item
+        if method in ("get", "put", "post", "patch", "delete")
+    }
+    missing = sorted(operations - tally.operations)
+    data = tally.summary(missing)
     results = []
     for name in names:
-        c = counts[name]
         title = CHECKS[name].title if name in CHECKS else f"Schemathesis built-in check {name}"
-        if c["failed"]:
-            verdict = Verdict.FAILED
-        elif c["passed"] or c["error"]:
-            verdict = Verdict.PASSED
-        else:
-            verdict = Verdict.PASSED
+        verdict, reason = tally.verdict(name, missing)
         results.append(
             CaseResult(
                 id=name,
@@ -316,22 +285,169 @@ def run_contract_phase(
                 phase="contract",
                 verdict=verdict,
                 duration_s=elapsed,
-                findings=findings[name],
-                evidence=evidence[name] or _sample_for(name, samples),
-                data={
-                    "responses_checked": c["passed"] + c["failed"] + c["error"],
-                    "failed": c["failed"],
-                    "check_errors": c["error"],
-                    "operations": len(operations_seen),
-                    "requests": requests_sent,
-                    "engine_errors": errors[:10],
-                },
+                reason=reason,
+                findings=tally.findings[name],
+                evidence=tally.evidence[name] or _sample_for(tally.samples),
+                data=dict(data, **tally.check_counts(name)),
             )
         )
     return results
 
 
-def _sample_for(name: str, samples: list[Exchange]) -> list[Exchange]:
+class _Tally:
+    """What the Schemathesis event stream showed, per check, operation and Schemathesis phase."""
+
+    def __init__(self, names: list[str], seed: int) -> None:
+        self.names = set(names)
+        self.seed = seed
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.findings: dict[str, list[Finding]] = defaultdict(list)
+        self.evidence: dict[str, list[Exchange]] = defaultdict(list)
+        self.operations: set[str] = set()  # labels exercised outside the stateful phase
+        self.samples: list[Exchange] = []
+        self.errors: list[str] = []  # non-fatal engine errors (one operation's trouble)
+        self.incomplete: list[str] = []  # why the phase could not finish
+        self.phase_status: dict[str, str] = {}
+        self.requests = 0
+        # Schemathesis phase -> [requests, sha256 of what was generated]: the same seed gives
+        # the same fingerprint, which is how a user sees that --seed replays a run. The stateful
+        # phase follows links through the target's own answers, so only its shape replays.
+        self.generated: dict[str, list[Any]] = {}
+        self._digests: dict[str, Any] = {}
+        self._reused: set[str] = set()
+
+    def scenario(self, phase: str, recorder: Any) -> None:
+        """Count one Schemathesis scenario: its requests, its checks, its failures."""
+        if phase != "stateful":
+            self.operations.add(recorder.label)
+        digest = self._digests.setdefault(phase, hashlib.sha256())
+        entry = self.generated.setdefault(phase, [0, ""])
+        interactions = list(recorder.interactions.values())
+        for interaction in interactions:
+            self._harvest(getattr(interaction, "response", None))
+        for interaction in interactions:
+            self.requests += 1
+            entry[0] += 1
+            request = getattr(interaction, "request", None)
+            if request is not None:
+                digest.update(self._generated_text(request).encode())
+            exchange = _exchange(interaction)
+            if exchange is not None and len(self.samples) < 400:
+                self.samples.append(exchange)
+        entry[1] = digest.hexdigest()
+        for case_id, nodes in recorder.checks.items():
+            for node in nodes:
+                if node.name in self.names:
+                    self._check(node, recorder, case_id)
+
+    def _generated_text(self, request: Any) -> str:
+        """A request as generated: ids Schemathesis reused from the target's answers masked."""
+        body = request.body or b""
+        text = f"{request.method} {_path_of(str(request.uri))}\n" + (
+            body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        )
+        for value in self._reused:
+            if value in text:
+                text = text.replace(value, "{reused}")
+        return text + "\n"
+
+    def _harvest(self, response: Any) -> None:
+        """Remember ids the target made up: Schemathesis feeds them into later cases."""
+        content = getattr(response, "content", None) if response is not None else None
+        if not content or len(self._reused) > 5000:
+            return
+        try:
+            data = json.loads(content)
+        except ValueError:
+            return
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                for key, value in item.items():
+                    if isinstance(value, str) and key.endswith(_MADE_UP) and len(value) >= 6:
+                        self._reused.add(value)
+                    else:
+                        stack.append(value)
+            elif isinstance(item, list):
+                stack.extend(item)
+
+    def _check(self, node: Any, recorder: Any, case_id: str) -> None:
+        status = node.status.value
+        if status != "failure" or node.failure_info is None:
+            self.counts[node.name]["passed" if status == "success" else status] += 1
+            return
+        self.counts[node.name]["failed"] += 1
+        failure = node.failure_info.failure
+        failed_interaction = recorder.interactions.get(case_id)
+        exchange = _exchange(failed_interaction) if failed_interaction is not None else None
+        if len(self.findings[node.name]) < 20:
+            self.findings[node.name].append(
+                Finding(
+                    node.name,
+                    f"{failure.title}: {failure.message}".strip(),
+                    operation=recorder.label,
+                    trace_id=exchange.trace_id if exchange else None,
+                    reproduce=node.failure_info.code_sample
+                    + f"\n# the whole run: croupier certify --seed {self.seed} --phases contract"
+                    + f" --only {node.name} …",
+                )
+            )
+        if exchange is not None and len(self.evidence[node.name]) < 5:
+            self.evidence[node.name].append(exchange)
+
+    def check_counts(self, name: str) -> dict[str, int]:
+        """How often a check passed, failed, errored or was skipped."""
+        c = self.counts[name]
+        return {
+            "responses_checked": c["passed"] + c["failed"],
+            "failed": c["failed"],
+            "check_errors": c["error"],
+            "check_skips": c["skip"],
+        }
+
+    def verdict(self, name: str, missing: list[str]) -> tuple[Verdict, str]:
+        """Strict: passed only when the check looked at responses and none failed."""
+        c = self.counts[name]
+        if c["failed"]:
+            return Verdict.FAILED, ""
+        if self.incomplete:
+            return Verdict.ERROR, "; ".join(self.incomplete)
+        if missing:
+            return Verdict.ERROR, f"Schemathesis never exercised {', '.join(missing)}"
+        if not c["passed"]:
+            if c["error"]:
+                return Verdict.ERROR, f"the check errored on all {c['error']} responses"
+            return Verdict.NOT_APPLICABLE, "no generated case was one this check applies to"
+        return Verdict.PASSED, ""
+
+    def summary(self, missing: list[str]) -> dict[str, Any]:
+        """Facts shared by every check's result."""
+        return {
+            "operations": len(self.operations),
+            "operations_missing": missing,
+            "requests": self.requests,
+            "schemathesis_phases": {
+                phase: {"status": status, **self._generated(phase)}
+                for phase, status in self.phase_status.items()
+                if phase in ("examples", "coverage", "fuzzing", "stateful")
+            },
+            "engine_errors": self.errors[:10],
+        }
+
+    def _generated(self, phase: str) -> dict[str, Any]:
+        requests, fingerprint = self.generated.get(phase, [0, ""])
+        if phase == "stateful":
+            fingerprint = ""
+        return {"requests": requests, "fingerprint": fingerprint[:16]}
+
+
+def _path_of(uri: str) -> str:
+    rest = uri.split("://", 1)[-1]
+    return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def _sample_for(samples: list[Exchange]) -> list[Exchange]:
     """Evidence of passing: a few exchanges of different operations."""
     seen: set[str] = set()
     picked = []
@@ -352,9 +468,7 @@ def _exchange(interaction: Any) -> Exchange | None:
         return None
     response = getattr(interaction, "response", None)
     req_headers = _flat(request.headers)
-    uri = str(request.uri)
-    path = uri.split("://", 1)[-1]
-    path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+    path = _path_of(str(request.uri))
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode()

@@ -6,7 +6,22 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["CaseResult", "Exchange", "Finding", "RunResult", "Verdict"]
+__all__ = [
+    "EVIDENCE_DETAILED",
+    "EVIDENCE_ROWS",
+    "EvidenceStep",
+    "CaseResult",
+    "Exchange",
+    "Finding",
+    "RunResult",
+    "Verdict",
+]
+
+# Evidence kept per result in reports: the first EVIDENCE_DETAILED exchanges and every failing
+# step in full (headers, bodies), then one summary row (status, trace id, timing) per exchange up
+# to EVIDENCE_ROWS in all; the rest are counted as elided.
+EVIDENCE_DETAILED = 8
+EVIDENCE_ROWS = 40
 
 
 class Verdict(StrEnum):
@@ -37,6 +52,29 @@ class Exchange:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return asdict(self)
+
+    def summary(self) -> dict[str, Any]:
+        """The facts of a passed step: request line, status, trace id, timing."""
+        row: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "trace_id": self.trace_id,
+            "elapsed_ms": self.elapsed_ms,
+        }
+        if self.note:
+            row["note"] = self.note
+        return row
+
+
+@dataclass
+class EvidenceStep:
+    """One exchange as a report shows it: its 1-based step, and whether in full detail."""
+
+    step: int
+    exchange: Exchange
+    detailed: bool
+    failing: bool
 
 
 @dataclass
@@ -69,9 +107,34 @@ class CaseResult:
     reason: str = ""  # why not applicable / skipped / error
     data: dict[str, Any] = field(default_factory=dict)  # phase-specific facts (latency, counts)
 
-    def to_dict(self, evidence_limit: int | None = None) -> dict[str, Any]:
-        """A JSON-ready dict; evidence may be capped."""
-        evidence = self.evidence if evidence_limit is None else self.evidence[:evidence_limit]
+    def evidence_view(
+        self, detailed: int = EVIDENCE_DETAILED, rows: int = EVIDENCE_ROWS
+    ) -> tuple[list[EvidenceStep], int]:
+        """The steps a report keeps (first ones, failing ones) and how many it elides."""
+        failing_traces = {f.trace_id for f in self.findings if f.trace_id}
+        failed = self.verdict in (Verdict.FAILED, Verdict.ERROR)
+        last = len(self.evidence) - 1
+        kept: list[EvidenceStep] = []
+        for index, exchange in enumerate(self.evidence):
+            failing = exchange.trace_id in failing_traces or (failed and index == last)
+            if failing or len(kept) < rows:
+                kept.append(EvidenceStep(index + 1, exchange, failing or index < detailed, failing))
+        return kept, len(self.evidence) - len(kept)
+
+    def to_dict(self, evidence_limit: int | None = EVIDENCE_ROWS) -> dict[str, Any]:
+        """A JSON-ready dict; evidence capped (None keeps every exchange in full)."""
+        if evidence_limit is None:
+            steps = [EvidenceStep(i, e, True, False) for i, e in enumerate(self.evidence, 1)]
+            elided = 0
+        else:
+            steps, elided = self.evidence_view(
+                min(EVIDENCE_DETAILED, evidence_limit), evidence_limit
+            )
+        evidence = [
+            {"step": s.step, **(s.exchange.to_dict() if s.detailed else s.exchange.summary())}
+            | ({"failing": True} if s.failing else {})
+            for s in steps
+        ]
         return {
             "id": self.id,
             "title": self.title,
@@ -81,8 +144,9 @@ class CaseResult:
             "duration_s": round(self.duration_s, 3),
             "reason": self.reason,
             "findings": [f.to_dict() for f in self.findings],
-            "evidence": [e.to_dict() for e in evidence],
+            "evidence": evidence,
             "evidence_total": len(self.evidence),
+            "evidence_elided": elided,
             "data": self.data,
         }
 
@@ -117,8 +181,8 @@ class RunResult:
             out[r.verdict.value] += 1
         return out
 
-    def to_dict(self, evidence_limit: int | None = None) -> dict[str, Any]:
-        """A JSON-ready dict of the whole run."""
+    def to_dict(self, evidence_limit: int | None = EVIDENCE_ROWS) -> dict[str, Any]:
+        """A JSON-ready dict of the whole run (evidence capped per result)."""
         return {
             "verdict": "passed" if self.passed else "failed",
             "target": self.target,

@@ -25,8 +25,8 @@ _PHASE_TITLES = {
 
 
 def render_json(run: RunResult) -> str:
-    """The whole run as JSON (evidence capped at 40 exchanges per result)."""
-    return json.dumps(run.to_dict(evidence_limit=40), indent=2, ensure_ascii=False) + "\n"
+    """The whole run as JSON (evidence capped per result, failing steps always kept)."""
+    return json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_junit(run: RunResult) -> str:
@@ -74,11 +74,16 @@ def render_junit(run: RunResult) -> str:
                 ET.SubElement(case, "error", message=r.reason[:500], type="error")
             elif r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE):
                 ET.SubElement(case, "skipped", message=f"{r.verdict.value}: {r.reason}")
-            out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(
-                f"{e.method} {e.path} → {e.status} trace={e.trace_id} {e.elapsed_ms} ms"
-                for e in r.evidence[:40]
-            )
+            steps, elided = r.evidence_view()
+            lines = [
+                f"{s.step}. {s.exchange.method} {s.exchange.path} → {s.exchange.status} "
+                f"trace={s.exchange.trace_id} {s.exchange.elapsed_ms} ms"
+                + (" (failing step)" if s.failing else "")
+                for s in steps
+            ]
+            if elided:
+                lines.append(f"… {elided} more exchanges elided")
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
@@ -97,19 +102,47 @@ def _evidence_table(result: CaseResult, limit: int = 12) -> list[str]:
         "| # | request | status | trace id | ms |",
         "|---|---|---|---|---|",
     ]
-    for i, e in enumerate(result.evidence[:limit], 1):
+    steps, elided = result.evidence_view(rows=limit)
+    for s in steps:
+        e = s.exchange
         replayed = (
             " (replayed)"
             if e.response_headers.get("idempotent-replayed")
             or e.response_headers.get("Idempotent-Replayed")
             else ""
         )
+        failing = " **(failing step)**" if s.failing else ""
         lines.append(
-            f"| {i} | `{_cell(e.method)} {_cell(e.path)}` | {e.status}{replayed} | "
+            f"| {s.step} | `{_cell(e.method)} {_cell(e.path)}` | {e.status}{replayed}{failing} | "
             f"`{_cell(e.trace_id)}` | {e.elapsed_ms} |"
         )
-    if len(result.evidence) > limit:
-        lines.append(f"| … | {len(result.evidence) - limit} more exchanges in report.json | | | |")
+    if elided:
+        lines.append(f"| … | {elided} more exchanges (see report.json) | | | |")
+    return lines
+
+
+def _schemathesis_summary(run: RunResult, results: list[CaseResult]) -> list[str]:
+    data = next((r.data for r in results if "schemathesis_phases" in r.data), None)
+    if data is None:
+        return []
+    lines = [
+        "",
+        f"Schemathesis with seed `{run.seed}`: {data.get('requests', 0)} requests over "
+        f"{data.get('operations', 0)} operations. The same seed generates the same cases; "
+        f"each phase's fingerprint (sha256 of the generated requests) shows it.",
+        "",
+        "| Schemathesis phase | status | requests | fingerprint |",
+        "|---|---|---|---|",
+    ]
+    for name, facts in data["schemathesis_phases"].items():
+        lines.append(
+            f"| {name} | {facts.get('status')} | {facts.get('requests')} | "
+            f"`{facts.get('fingerprint') or '-'}` |"
+        )
+    if data.get("operations_missing"):
+        lines += ["", f"Never exercised: {', '.join(data['operations_missing'])}."]
+    for error in data.get("engine_errors", []):
+        lines += ["", f"Engine error: {_cell(error)[:300]}"]
     return lines
 
 
@@ -126,7 +159,9 @@ def render_markdown(run: RunResult) -> str:
         f"| Contract | version {run.contract_version}, sha256 `{run.contract_sha256}` |",
         f"| Tool | croupier {run.tool_version} |",
         f"| Date | {run.started_at} → {run.finished_at} ({run.duration_s:.1f} s) |",
-        f"| Seed | `{run.seed}` — replay with `croupier certify --seed {run.seed} …` |",
+        f"| Seeds | `{run.seed}` seeds Schemathesis (every phase), Hypothesis "
+        f"(money-conservation) and each scenario's random choices — replay with "
+        f"`croupier certify --seed {run.seed} …` |",
         f"| Settings | max examples {run.settings.get('max_examples')}, phases "
         f"{', '.join(run.settings.get('phases', []))}, latency samples "
         f"{run.settings.get('latency_samples')} |",
@@ -171,6 +206,8 @@ def render_markdown(run: RunResult) -> str:
         if not results:
             continue
         lines += ["", f"## {title}"]
+        if phase == "contract":
+            lines += _schemathesis_summary(run, results)
         for r in results:
             lines += ["", f"### `{r.id}` — {_ICON[r.verdict]}", "", r.title]
             if r.reason:
@@ -179,8 +216,7 @@ def render_markdown(run: RunResult) -> str:
                 d = r.data
                 lines += [
                     "",
-                    f"Responses checked: {d.get('responses_checked', 0)} in the contract phase "
-                    f"({d.get('requests', 0)} requests over {d.get('operations', 0)} operations), "
+                    f"Responses checked: {d.get('responses_checked', 0)} in the contract phase, "
                     f"{d.get('scenario_responses_checked', 0)} in scenarios and latency.",
                 ]
             for f in r.findings[:10]:
