@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.certify import (  # noqa: F401 - importing registers the scenarios
+    _sc_bonus,
     _sc_conservation,
     _sc_events,
     _sc_idempotency,

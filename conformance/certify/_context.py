@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from conformance.certify._registry import NotApplicable, ScenarioFailure
 from conformance.certify._target import Reply, Target
 from croupier import Contract, InvalidAmount, new_idempotency_key, parse_amount
 
-__all__ = ["DEMO_GAME", "ScenarioContext"]
+__all__ = ["DEMO_GAME", "ScenarioContext", "parse_time", "rfc3339"]
 
 # The game every scenario plays; the sandbox seeds it in the operator's catalog.
 DEMO_GAME = "game_slots_demo"
+
+
+def parse_time(value: Any, what: str) -> datetime:
+    """An RFC 3339 date-time as an aware datetime; a scenario failure when it is not one."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ScenarioFailure(f"{what} is not an RFC 3339 date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise ScenarioFailure(f"{what} has no time zone: {value!r}")
+    return moment
+
+
+def rfc3339(moment: datetime) -> str:
+    """RFC 3339 UTC with a Z and whole seconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 # One counter for the process: ids stay unique across scenarios, threads and runs.
 _IDS = itertools.count(1)
@@ -35,8 +52,8 @@ class ScenarioContext:
     max_examples: int = 25
     rng: random.Random = field(init=False)
     notes: list[str] = field(default_factory=list)
-    deferred: tuple[float, Callable[[], None]] | None = None
     _currency: dict[str, str] = field(default_factory=dict)
+    _clock_restore: int | None = None  # the clock offset to put back after the scenario
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.scenario_id}")
@@ -49,10 +66,6 @@ class ScenarioContext:
     def key(self, label: str = "k") -> str:
         """A fresh idempotency key."""
         return new_idempotency_key(f"cert-{label}")
-
-    def later(self, seconds: float, step: Callable[[], None]) -> None:
-        """Finish the scenario with `step` after `seconds` (other scenarios run meanwhile)."""
-        self.deferred = (time.monotonic() + seconds, step)
 
     def note(self, text: str) -> None:
         """Add a line to the scenario's evidence narrative."""
@@ -131,6 +144,52 @@ class ScenarioContext:
         reply = self.target.control("POST", f"/sandbox/sessions/{session_id}/expire")
         self.expect_status(reply, 200, what="expiring the session through the sandbox")
 
+    def clock(self) -> tuple[int, datetime]:
+        """The sandbox clock's offset and shifted now; NotApplicable when it has none."""
+        reply = self.target.control("GET", "/sandbox/clock")
+        if reply.status != 200:
+            raise NotApplicable(
+                f"the target has no sandbox clock control (GET /sandbox/clock answered "
+                f"{reply.describe()}), so this scenario cannot move time forward"
+            )
+        body = reply.json()
+        self.expect(
+            isinstance(body, dict)
+            and isinstance(body.get("offset_seconds"), int)
+            and isinstance(body.get("now"), str),
+            f"GET /sandbox/clock answered {reply.exchange.response_body[:200]!r}",
+        )
+        return body["offset_seconds"], parse_time(body["now"], "the sandbox clock's now")
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the sandbox clock `seconds` ahead (restored after the scenario); the new now."""
+        offset, _ = self.clock()
+        if self._clock_restore is None:
+            self._clock_restore = offset
+        reply = self.target.control(
+            "PUT", "/sandbox/clock", {"offset_seconds": offset + int(round(seconds))}
+        )
+        body = self.expect_status(reply, 200, what="moving the sandbox clock")
+        # A bearer token fetched before the move may have expired in the shifted time.
+        self.target.forget_token()
+        now = parse_time(body.get("now") if isinstance(body, dict) else None, "clock now")
+        self.note(f"sandbox clock moved {seconds:.0f} s ahead, to {now:%Y-%m-%dT%H:%M:%SZ}")
+        return now
+
+    def advance_clock_past(self, moment: datetime, margin_s: float = 5.0) -> datetime:
+        """Move the sandbox clock to `margin_s` after `moment`; the new now."""
+        _, now = self.clock()
+        return self.advance_clock(max(0.0, (moment - now).total_seconds()) + margin_s)
+
+    def cleanup(self) -> None:
+        """Undo what the scenario changed on the target (the clock offset)."""
+        if self._clock_restore is None:
+            return
+        offset, self._clock_restore = self._clock_restore, None
+        reply = self.target.control("PUT", "/sandbox/clock", {"offset_seconds": offset})
+        self.target.forget_token()
+        self.expect_status(reply, 200, what="restoring the sandbox clock")
+
     def events(self, player: str) -> list[dict[str, Any]]:
         """Every event the sandbox emitted for a player, oldest first."""
         found: list[dict[str, Any]] = []
@@ -201,6 +260,21 @@ class ScenarioContext:
         """POST /v1/bets/authorize."""
         return self.post("/v1/bets/authorize", body, key, **kwargs)
 
+    def place_bet(
+        self, player: str, session: str, stake: str = "1.00", **body: Any
+    ) -> dict[str, Any]:
+        """Authorize a bet and fail unless 200; returns the authorize body."""
+        auth = self.authorize_body(player, session, stake, **body)
+        self.expect_status(self.authorize(auth), 200, what=f"authorize {stake}")
+        return auth
+
+    def bet_for_new_player(
+        self, stake: str = "1.00", cash: str = "100.00"
+    ) -> tuple[str, dict[str, Any]]:
+        """A fresh EUR player with an authorized bet; returns the player and the authorize body."""
+        player, session = self.ready_player("EUR", cash)
+        return player, self.place_bet(player, session, stake)
+
     def settle_body(
         self, authorize: dict[str, Any], win: str = "0.00", currency: str | None = None
     ) -> dict[str, Any]:
@@ -228,6 +302,20 @@ class ScenarioContext:
         """GET /v1/players/{id}/balance; fail unless 200."""
         reply = self.target.call("GET", f"/v1/players/{player}/balance")
         return dict(self.expect_status(reply, 200, what="reading the balance"))
+
+    def expect_unchanged(self, player: str, before: dict[str, int], why: str) -> None:
+        """Fail unless the player's balance (minor units) still equals `before`."""
+        after = self.money_of(self.balance(player))
+        self.expect(after == before, f"{why}: balance moved from {before} to {after} (minor units)")
+
+    def expect_refused(
+        self, player: str, reply: Callable[[], Reply], status: int, code: str, what: str
+    ) -> Any:
+        """Send `reply`, demand `status` `code`, and that it moved no money; the error body."""
+        before = self.money_of(self.balance(player))
+        error = self.expect_status(reply(), status, code, what)
+        self.expect_unchanged(player, before, f"{what} was refused but")
+        return error
 
     # -- money -------------------------------------------------------------------------------
     def minor(self, money: Any, field_name: str = "amount") -> int:

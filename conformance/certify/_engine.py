@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
@@ -122,15 +122,10 @@ def certify_target(
                 max_examples=options.max_examples,
             )
 
-        # Scenarios that wait (a session outliving its time limit) start before Phase 1,
-        # so their wait overlaps the fuzzing instead of adding to the run.
         runner = _ScenarioRunner(target, bus, make_ctx)
         chosen = (
             [s for s in all_scenarios() if selected(s.id)] if "scenarios" in options.phases else []
         )
-        early = [s for s in chosen if s.defers]
-        if early:
-            runner.run(early)
 
         # Phase 1 — the contract.
         contract_ids = [c for c in (*CHECKS, *BUILTIN_CHECKS) if selected(c)]
@@ -154,8 +149,7 @@ def certify_target(
         scenario_results: list[CaseResult] = []
         if "scenarios" in options.phases:
             bus.emit(PhaseStarted("scenarios", len(chosen)))
-            runner.run([s for s in chosen if not s.defers])
-            scenario_results = runner.finish()
+            scenario_results = runner.run(chosen)
             bus.emit(PhaseFinished("scenarios"))
         for s in all_scenarios():
             if not any(r.id == s.id for r in scenario_results):
@@ -256,17 +250,18 @@ def _finish(result: CaseResult, exc: BaseException | None, bus: EventBus, case_i
 
 
 class _ScenarioRunner:
-    """Runs scenarios; those that wait (ctx.later) finish at the end, after the others."""
+    """Runs scenarios one after another; each one's cleanup (the clock) runs even when it fails."""
 
-    def __init__(self, target: Target, bus: EventBus, make_ctx: Any) -> None:
+    def __init__(
+        self, target: Target, bus: EventBus, make_ctx: Callable[[str], ScenarioContext]
+    ) -> None:
         self.target = target
         self.bus = bus
         self.make_ctx = make_ctx
-        self.results: list[CaseResult] = []
-        self.pending: list[tuple[float, ScenarioContext, CaseResult, float]] = []
 
-    def run(self, chosen: list[Scenario]) -> None:
-        """Run each scenario (deferred parts are kept for `finish`)."""
+    def run(self, chosen: list[Scenario]) -> list[CaseResult]:
+        """Run each scenario; one result each."""
+        results = []
         for item in chosen:
             self.bus.emit(CaseStarted("scenarios", item.id, item.title))
             evidence = self.target.begin_case("scenarios", item.id)
@@ -282,38 +277,16 @@ class _ScenarioRunner:
                 item.func(ctx)
             except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
                 error = exc
+            try:
+                ctx.cleanup()
+            except Exception as exc:  # noqa: BLE001 - a failed cleanup fails the scenario
+                error = error or exc
             result.duration_s = time.perf_counter() - started
             _finish(result, error, self.bus, item.id)
-            if error is None and ctx.deferred is not None:
-                self.pending.append((ctx.deferred[0], ctx, result, result.duration_s))
-            else:
-                _annotate(result, ctx)
-                self.bus.emit(CaseFinished(result))
-            self.results.append(result)
-
-    def finish(self) -> list[CaseResult]:
-        """Wait for and run the deferred parts; return every result."""
-        for ready_at, ctx, result, spent in sorted(self.pending, key=lambda p: p[0]):
-            wait = ready_at - time.monotonic()
-            if wait > 0:
-                self.bus.emit(
-                    CaseStarted("scenarios", result.id, f"waiting {wait:.0f} s: {result.title}")
-                )
-                time.sleep(wait)
-            self.target.begin_case("scenarios", result.id, result.evidence)
-            started = time.perf_counter()
-            error: BaseException | None = None
-            try:
-                assert ctx.deferred is not None
-                ctx.deferred[1]()
-            except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
-                error = exc
-            result.duration_s = spent + time.perf_counter() - started
-            _finish(result, error, self.bus, result.id)
             _annotate(result, ctx)
             self.bus.emit(CaseFinished(result))
-        self.pending.clear()
-        return self.results
+            results.append(result)
+        return results
 
 
 def _annotate(result: CaseResult, ctx: ScenarioContext) -> None:

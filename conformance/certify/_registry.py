@@ -32,7 +32,6 @@ class Scenario:
     mandatory: bool
     needs_sandbox: bool
     module: str
-    defers: bool = False
 
 
 SCENARIOS: Registry[Scenario] = Registry("scenario")
@@ -43,13 +42,8 @@ def scenario(
     *,
     mandatory: bool = True,
     needs_sandbox: bool = True,
-    defers: bool = False,
 ) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
-    """Register a scenario under a stable kebab-case id; its docstring's first line is its title.
-
-    `defers` marks a scenario that finishes later (`ctx.later`); it runs first so that its wait
-    overlaps the other scenarios.
-    """
+    """Register a scenario under a stable kebab-case id; its docstring's first line is its title."""
     SCENARIOS.check(scenario_id)
 
     def register(func: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
@@ -62,7 +56,6 @@ def scenario(
                 mandatory=mandatory,
                 needs_sandbox=needs_sandbox,
                 module=func.__module__,
-                defers=defers,
             ),
         )
         return func

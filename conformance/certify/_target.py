@@ -152,6 +152,10 @@ class Target:
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise TargetUnavailable(f"cannot fetch a bearer token: {exc}") from None
 
+    def forget_token(self) -> None:
+        """Fetch a new bearer token on the next call (the sandbox clock moved)."""
+        self.client._token = None
+
     def has_sandbox_surface(self) -> bool:
         """Whether the target offers the sandbox control surface (GET /sandbox/players)."""
         try:
