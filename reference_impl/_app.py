@@ -189,10 +189,10 @@ def operations(document: dict[str, Any]) -> list[Operation]:
 
 def route_set(app: FastAPI) -> set[tuple[str, str]]:
     """(METHOD, path) of every operation route the app serves (not the /openapi.* documents)."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     for route in app.routes:
         path = getattr(route, "path", None)
-        if path in ("/openapi.json", "/openapi.yaml"):
+        if not isinstance(path, str) or path in ("/openapi.json", "/openapi.yaml"):
             continue
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":

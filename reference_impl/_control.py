@@ -20,7 +20,6 @@ from reference_impl._domain import (
     DomainError,
     Limits,
     iso,
-    make_event,
     new_id,
     parse_iso,
     parse_rate,
@@ -337,24 +336,15 @@ class Sandbox:
             )
             s.add(bonus)
             self.platform._ledger(s, player, "bonus_issue", now, tx=new_id("tx"), bonus=amount)
+            issued = {
+                "bonus_id": bonus.bonus_id,
+                "amount": money(amount, cur),
+                "wagering_required": money(bonus.wagering_required, cur),
+                "max_bet": money(max_bet, cur),
+                "expires_at": body["expires_at"],
+            }
             self.platform._emit(
-                s,
-                make_event(
-                    "bonus.issued",
-                    player_id=player_id,
-                    payload={
-                        "bonus_id": bonus.bonus_id,
-                        "amount": money(amount, cur),
-                        "wagering_required": money(bonus.wagering_required, cur),
-                        "max_bet": money(max_bet, cur),
-                        "expires_at": body["expires_at"],
-                    },
-                    tenant_id=ctx.brand,
-                    region=ctx.region,
-                    trace_id=trace_id,
-                    idempotency_key=None,
-                    at=now,
-                ),
+                s, self.platform._event(ctx, "bonus.issued", player_id, issued, now)
             )
             if bonus.wagering_required == 0:
                 self.platform._complete_bonus(s, player, bonus, now)
@@ -398,41 +388,17 @@ class Sandbox:
             tx = new_id("tx")
             self.platform._ledger(s, player, "jackpot", now, tx=tx, cash=paid)
             cur = player.currency
-            common = {
-                "tenant_id": ctx.brand,
-                "region": ctx.region,
-                "trace_id": trace_id,
-                "idempotency_key": None,
-                "at": now,
+            won = {
+                "pool_id": pool_id,
+                "bet_id": None,
+                "amount": money(paid, cur),
+                "pool_reset_to": money(pool.seed, cur),
             }
             self.platform._emit(
-                s,
-                make_event(
-                    "jackpot.won",
-                    player_id=player.player_id,
-                    payload={
-                        "pool_id": pool_id,
-                        "bet_id": None,
-                        "amount": money(paid, cur),
-                        "pool_reset_to": money(pool.seed, cur),
-                    },
-                    **common,
-                ),
+                s, self.platform._event(ctx, "jackpot.won", player.player_id, won, now)
             )
-            self.platform._emit(
-                s,
-                make_event(
-                    "wallet.credit",
-                    player_id=player.player_id,
-                    payload={
-                        "transaction_id": tx,
-                        "bet_id": None,
-                        "amount": money(paid, cur),
-                        "reason": "jackpot",
-                        "balance_after": money(player.cash + player.bonus, cur),
-                    },
-                    **common,
-                ),
+            self.platform._emit_wallet(
+                s, ctx, player, "credit", tx=tx, bet_id=None, amount=paid, reason="jackpot", now=now
             )
             return 200, {
                 "pool": pool_json(pool),

@@ -124,6 +124,21 @@ def _amount(value: dict[str, Any], currency: str, field_name: str, positive: boo
     return minor
 
 
+def _bet_result(bet: Bet, player: Player, tx: str) -> dict[str, Any]:
+    """The contract's BetResult of an authorize or a settle."""
+    cur = player.currency
+    return {
+        "bet_id": bet.bet_id,
+        "round_id": bet.round_id,
+        "player_id": player.player_id,
+        "status": bet.status,
+        "transaction_id": tx,
+        "stake": money(bet.stake, cur),
+        "win": None if bet.win is None else money(bet.win, cur),
+        "balance": balance_json(player),
+    }
+
+
 def _rg_details(state: LimitState, currency: str) -> dict[str, Any]:
     if state.limit_amount is not None:
         limit: Any = money(state.limit_amount, currency)
@@ -300,14 +315,14 @@ class Platform:
                 async with s.begin_nested():
                     status, payload = await handler(s, ctx, body, controls, now)
             except DomainError as exc:
-                err = dumps(error_body(exc.code, exc.message, ctx.trace_id, exc.details))
+                refusal = dumps(error_body(exc.code, exc.message, ctx.trace_id, exc.details))
                 if exc.retryable:
                     # A retry with the same key may succeed: keep no answer for it.
                     await s.delete(record)
-                    return Answer(exc.status, err, fault=fault)
+                    return Answer(exc.status, refusal, fault=fault)
                 for ev in exc.events:
                     self._emit(s, ev)
-                status, data = exc.status, err
+                status, data = exc.status, refusal
             else:
                 data = dumps(payload)
             record.status = status
@@ -438,6 +453,76 @@ class Platform:
             )
         )
 
+    def _movement(
+        self,
+        s: AsyncSession,
+        ctx: CallContext,
+        bet: Bet,
+        action: str,
+        amount: int,
+        tx: str | None,
+        now: datetime,
+    ) -> None:
+        """One step of a bet's history (getBet)."""
+        s.add(
+            Movement(
+                bet_pk=bet.id,
+                action=action,
+                at=now,
+                amount=amount,
+                currency=bet.currency,
+                transaction_id=tx,
+                trace_id=ctx.trace_id,
+            )
+        )
+
+    def _emit_wallet(
+        self,
+        s: AsyncSession,
+        ctx: CallContext,
+        player: Player,
+        direction: str,
+        *,
+        tx: str,
+        bet_id: str | None,
+        amount: int,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        """Emit wallet.debit or wallet.credit for a movement, with the balance after it."""
+        cur = player.currency
+        payload = {
+            "transaction_id": tx,
+            "bet_id": bet_id,
+            "amount": money(amount, cur),
+            "reason": reason,
+            "balance_after": money(player.cash + player.bonus, cur),
+        }
+        self._emit(s, self._event(ctx, f"wallet.{direction}", player.player_id, payload, now))
+
+    async def _locked_pools(self, s: AsyncSession, pool_ids: list[str]) -> list[Pool]:
+        """The named jackpot pools, locked in id order (no deadlock between two bets)."""
+        query = select(Pool).where(Pool.pool_id.in_(pool_ids)).order_by(Pool.pool_id)
+        return list((await s.execute(query.with_for_update())).scalars())
+
+    async def _bet_session(self, s: AsyncSession, bet: Bet) -> Session | None:
+        """The session a bet was placed in, locked; None for a tombstone or a purged session."""
+        if not bet.session_id:
+            return None
+        query = select(Session).where(Session.session_id == bet.session_id).with_for_update()
+        return (await s.execute(query)).scalar_one_or_none()
+
+    def _session_ended(
+        self, ctx: CallContext, session: Session, reason: str, ended_at: datetime, now: datetime
+    ) -> dict[str, Any]:
+        """The session.ended event of a session that ended (or expired) at `ended_at`."""
+        payload = {
+            "session_id": session.session_id,
+            "reason": reason,
+            "duration_seconds": int((ended_at - session.created_at).total_seconds()),
+        }
+        return self._event(ctx, "session.ended", session.player_id, payload, now)
+
     async def expire_bonuses(
         self, s: AsyncSession, ctx: CallContext, player: Player, now: datetime
     ) -> list[Bonus]:
@@ -455,21 +540,16 @@ class Platform:
             if forfeited:
                 tx = new_id("tx")
                 self._ledger(s, player, "bonus_expiry", now, tx=tx, bonus=-forfeited)
-                self._emit(
+                self._emit_wallet(
                     s,
-                    self._event(
-                        expiry_ctx,
-                        "wallet.debit",
-                        player.player_id,
-                        {
-                            "transaction_id": tx,
-                            "bet_id": None,
-                            "amount": money(forfeited, cur),
-                            "reason": "bonus_expiry",
-                            "balance_after": money(player.cash + player.bonus, cur),
-                        },
-                        now,
-                    ),
+                    expiry_ctx,
+                    player,
+                    "debit",
+                    tx=tx,
+                    bet_id=None,
+                    amount=forfeited,
+                    reason="bonus_expiry",
+                    now=now,
                 )
             self._emit(
                 s,
@@ -503,7 +583,7 @@ class Platform:
                 )
             )
         ).scalar_one()
-        return int(staked) - int(won)
+        return int(staked or 0) - int(won or 0)
 
     async def rg_verdict(
         self,
@@ -661,20 +741,7 @@ class Platform:
             raise DomainError("SESSION_CLOSED", f"session {session.session_id} has expired")
         session.ended_at = now
         session.end_reason = body["reason"]
-        self._emit(
-            s,
-            self._event(
-                ctx,
-                "session.ended",
-                session.player_id,
-                {
-                    "session_id": session.session_id,
-                    "reason": body["reason"],
-                    "duration_seconds": int((now - session.created_at).total_seconds()),
-                },
-                now,
-            ),
-        )
+        self._emit(s, self._session_ended(ctx, session, body["reason"], now, now))
         return 200, session_json(session, now)
 
     # ----------------------------------------------------------------- bets
@@ -710,26 +777,13 @@ class Platform:
         if session.ended_at is not None:
             raise DomainError("SESSION_CLOSED", f"session {session.session_id} was ended")
         if now >= session.expires_at:
-            events: tuple[dict[str, Any], ...] = ()
+            reported: tuple[dict[str, Any], ...] = ()
             if not session.expiry_reported:
                 session.expiry_reported = True
-                events = (
-                    self._event(
-                        ctx,
-                        "session.ended",
-                        player.player_id,
-                        {
-                            "session_id": session.session_id,
-                            "reason": "expired",
-                            "duration_seconds": int(
-                                (session.expires_at - session.created_at).total_seconds()
-                            ),
-                        },
-                        now,
-                    ),
-                )
+                ended = self._session_ended(ctx, session, "expired", session.expires_at, now)
+                reported = (ended,)
             raise DomainError(
-                "SESSION_EXPIRED", f"session {session.session_id} has expired", events=events
+                "SESSION_EXPIRED", f"session {session.session_id} has expired", events=reported
             )
         self._kyc(player)
         verdict = await self.rg_verdict(s, player, now, session, stake)
@@ -750,16 +804,7 @@ class Platform:
         if pool_ids:
             if not controls.degradation["jackpots"]:
                 raise DomainError("FEATURE_DISABLED", "jackpots are switched off")
-            pools = list(
-                (
-                    await s.execute(
-                        select(Pool)
-                        .where(Pool.pool_id.in_(pool_ids))
-                        .order_by(Pool.pool_id)
-                        .with_for_update()
-                    )
-                ).scalars()
-            )
+            pools = await self._locked_pools(s, pool_ids)
             missing = sorted(set(pool_ids) - {p.pool_id for p in pools})
             if missing:
                 raise DomainError("JACKPOT_NOT_FOUND", f"no jackpot pool {missing[0]}")
@@ -799,7 +844,7 @@ class Platform:
             held_bonus=from_bonus,
         )
         by_id = {b.bonus_id: b for b in bonuses}
-        events = []
+        events: list[dict[str, Any]] = []
         for bonus_id, amount in bonus_parts:
             by_id[bonus_id].balance -= amount
             events.append(
@@ -833,17 +878,7 @@ class Platform:
         )
         s.add(bet)
         await s.flush()
-        s.add(
-            Movement(
-                bet_pk=bet.id,
-                action="authorize",
-                at=now,
-                amount=stake,
-                currency=cur,
-                transaction_id=tx,
-                trace_id=ctx.trace_id,
-            )
-        )
+        self._movement(s, ctx, bet, "authorize", stake, tx, now)
         session.staked += stake
         for pool in pools:
             part = jackpot_contribution(stake, pool.rate_ppm)
@@ -888,35 +923,13 @@ class Platform:
                 now,
             ),
         )
-        self._emit(
-            s,
-            self._event(
-                ctx,
-                "wallet.debit",
-                player.player_id,
-                {
-                    "transaction_id": tx,
-                    "bet_id": bet.bet_id,
-                    "amount": money(stake, cur),
-                    "reason": "bet",
-                    "balance_after": available,
-                },
-                now,
-            ),
+        self._emit_wallet(
+            s, ctx, player, "debit", tx=tx, bet_id=bet.bet_id, amount=stake, reason="bet", now=now
         )
         for ev in events:
             self._emit(s, ev)
         self._reality_check(s, ctx, player, session, now)
-        return 200, {
-            "bet_id": bet.bet_id,
-            "round_id": bet.round_id,
-            "player_id": player.player_id,
-            "status": "authorized",
-            "transaction_id": tx,
-            "stake": money(stake, cur),
-            "win": None,
-            "balance": balance_json(player),
-        }
+        return 200, _bet_result(bet, player, tx)
 
     async def settle(
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
@@ -959,7 +972,7 @@ class Platform:
             )
         if promo and not controls.degradation["promotions"]:
             raise DomainError("FEATURE_DISABLED", "promotions are switched off")
-        events = []
+        events: list[dict[str, Any]] = []
         if parts:
             if not controls.degradation["jackpots"]:
                 raise DomainError("FEATURE_DISABLED", "jackpots are switched off")
@@ -970,17 +983,7 @@ class Platform:
                     "a pool appears twice in the win breakdown",
                     {"field": "win_breakdown.jackpots"},
                 )
-            pools = {
-                p.pool_id: p
-                for p in (
-                    await s.execute(
-                        select(Pool)
-                        .where(Pool.pool_id.in_(ids))
-                        .order_by(Pool.pool_id)
-                        .with_for_update()
-                    )
-                ).scalars()
-            }
+            pools = {p.pool_id: p for p in await self._locked_pools(s, ids)}
             for pool_id, amount in parts:
                 pool = pools.get(pool_id)
                 if pool is None:
@@ -1030,26 +1033,10 @@ class Platform:
         bet.status = "settled"
         bet.win = win
         bet.settled_at = now
-        s.add(
-            Movement(
-                bet_pk=bet.id,
-                action="settle",
-                at=now,
-                amount=win,
-                currency=cur,
-                transaction_id=tx,
-                trace_id=ctx.trace_id,
-            )
-        )
-        session = None
-        if bet.session_id:
-            session = (
-                await s.execute(
-                    select(Session).where(Session.session_id == bet.session_id).with_for_update()
-                )
-            ).scalar_one_or_none()
-            if session is not None:
-                session.won += win
+        self._movement(s, ctx, bet, "settle", win, tx, now)
+        session = await self._bet_session(s, bet)
+        if session is not None:
+            session.won += win
         gtype = game_type(bet.game_id or "") or "other"
         bonuses = await self.expire_bonuses(s, ctx, player, now)
         if bonuses and controls.degradation["promotions"]:
@@ -1098,36 +1085,22 @@ class Platform:
             ),
         )
         if win:
-            self._emit(
+            self._emit_wallet(
                 s,
-                self._event(
-                    ctx,
-                    "wallet.credit",
-                    player.player_id,
-                    {
-                        "transaction_id": tx,
-                        "bet_id": bet.bet_id,
-                        "amount": money(win, cur),
-                        "reason": "win",
-                        "balance_after": available,
-                    },
-                    now,
-                ),
+                ctx,
+                player,
+                "credit",
+                tx=tx,
+                bet_id=bet.bet_id,
+                amount=win,
+                reason="win",
+                now=now,
             )
         for ev in events:
             self._emit(s, ev)
         if session is not None:
             self._reality_check(s, ctx, player, session, now)
-        return 200, {
-            "bet_id": bet.bet_id,
-            "round_id": bet.round_id,
-            "player_id": player.player_id,
-            "status": "settled",
-            "transaction_id": tx,
-            "stake": money(bet.stake, cur),
-            "win": money(win, cur),
-            "balance": balance_json(player),
-        }
+        return 200, _bet_result(bet, player, tx)
 
     def _complete_bonus(self, s: AsyncSession, player: Player, bonus: Bonus, now: datetime) -> None:
         """Wagering done: the bonus's remaining funds become cash."""
@@ -1162,43 +1135,7 @@ class Platform:
             )
             s.add(bet)
             await s.flush()
-            s.add(
-                Movement(
-                    bet_pk=bet.id,
-                    action="rollback",
-                    at=now,
-                    amount=0,
-                    currency=cur,
-                    transaction_id=None,
-                    trace_id=ctx.trace_id,
-                )
-            )
-            self._emit(
-                s,
-                self._event(
-                    ctx,
-                    "bet.rolled_back",
-                    player.player_id,
-                    {
-                        "bet_id": bet.bet_id,
-                        "round_id": bet.round_id,
-                        "released": money(0, cur),
-                        "tombstone": True,
-                        "reason": body["reason"],
-                        "balance_after": money(player.cash + player.bonus, cur),
-                    },
-                    now,
-                ),
-            )
-            return 200, {
-                "bet_id": bet.bet_id,
-                "player_id": player.player_id,
-                "status": "rolled_back",
-                "tombstone": True,
-                "transaction_id": None,
-                "released": money(0, cur),
-                "balance": balance_json(player),
-            }
+            return self._rolled_back(s, ctx, player, bet, None, body["reason"], now)
         if bet.player_id != player.player_id:
             raise DomainError("BET_NOT_FOUND", f"no bet {bet.bet_id} of player {player.player_id}")
         if bet.status == "settled":
@@ -1270,66 +1207,53 @@ class Platform:
                         held_bonus=-amount,
                     )
         bet.status = "rolled_back"
-        s.add(
-            Movement(
-                bet_pk=bet.id,
-                action="rollback",
-                at=now,
-                amount=bet.stake,
-                currency=cur,
-                transaction_id=tx,
-                trace_id=ctx.trace_id,
+        session = await self._bet_session(s, bet)
+        if session is not None:
+            session.staked -= bet.stake
+        return self._rolled_back(s, ctx, player, bet, tx, body["reason"], now)
+
+    def _rolled_back(
+        self,
+        s: AsyncSession,
+        ctx: CallContext,
+        player: Player,
+        bet: Bet,
+        tx: str | None,
+        reason: str,
+        now: datetime,
+    ) -> tuple[int, Any]:
+        """Record, report and answer a rollback: of a hold (tx) or a tombstone (no tx)."""
+        released = 0 if bet.tombstone else bet.stake
+        cur = player.currency
+        self._movement(s, ctx, bet, "rollback", released, tx, now)
+        payload = {
+            "bet_id": bet.bet_id,
+            "round_id": bet.round_id,
+            "released": money(released, cur),
+            "tombstone": bet.tombstone,
+            "reason": reason,
+            "balance_after": money(player.cash + player.bonus, cur),
+        }
+        self._emit(s, self._event(ctx, "bet.rolled_back", player.player_id, payload, now))
+        if tx is not None:
+            self._emit_wallet(
+                s,
+                ctx,
+                player,
+                "credit",
+                tx=tx,
+                bet_id=bet.bet_id,
+                amount=released,
+                reason="rollback",
+                now=now,
             )
-        )
-        if bet.session_id:
-            session = (
-                await s.execute(
-                    select(Session).where(Session.session_id == bet.session_id).with_for_update()
-                )
-            ).scalar_one_or_none()
-            if session is not None:
-                session.staked -= bet.stake
-        available = money(player.cash + player.bonus, cur)
-        self._emit(
-            s,
-            self._event(
-                ctx,
-                "bet.rolled_back",
-                player.player_id,
-                {
-                    "bet_id": bet.bet_id,
-                    "round_id": bet.round_id,
-                    "released": money(bet.stake, cur),
-                    "tombstone": False,
-                    "reason": body["reason"],
-                    "balance_after": available,
-                },
-                now,
-            ),
-        )
-        self._emit(
-            s,
-            self._event(
-                ctx,
-                "wallet.credit",
-                player.player_id,
-                {
-                    "transaction_id": tx,
-                    "bet_id": bet.bet_id,
-                    "amount": money(bet.stake, cur),
-                    "reason": "rollback",
-                    "balance_after": available,
-                },
-                now,
-            ),
-        )
         return 200, {
             "bet_id": bet.bet_id,
             "player_id": player.player_id,
             "status": "rolled_back",
-            "tombstone": False,
+            "tombstone": bet.tombstone,
             "transaction_id": tx,
-            "released": money(bet.stake, cur),
+            "released": money(released, cur),
             "balance": balance_json(player),
         }
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from reference_impl._domain import DomainError
@@ -68,8 +68,8 @@ class BodyValidator:
     def __init__(self, openapi: dict[str, Any], sandbox: dict[str, Any]) -> None:
         self.registry = Registry().with_resources(
             [
-                (OPENAPI_URI, Resource(contents=openapi, specification=DRAFT202012)),
-                (SANDBOX_URI, Resource(contents=sandbox, specification=DRAFT202012)),
+                (OPENAPI_URI, DRAFT202012.create_resource(openapi)),
+                (SANDBOX_URI, DRAFT202012.create_resource(sandbox)),
             ]
         )
         self._validators: dict[str, Draft202012Validator] = {}
