@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
 
 from conformance.certify._context import ScenarioContext
 from conformance.certify._registry import scenario
@@ -34,11 +34,17 @@ def _expect_replay(ctx: ScenarioContext, first: Reply, again: Reply, what: str) 
     )
 
 
-def _same_money(
-    ctx: ScenarioContext, before: dict[str, Any], after: dict[str, Any], why: str
-) -> None:
-    b, a = ctx.money_of(before), ctx.money_of(after)
-    ctx.expect(a == b, f"{why}: balance moved from {b} to {a} (minor units)")
+def _replayed_once(
+    ctx: ScenarioContext, player: str, send: Callable[[str], Reply], what: str
+) -> dict[str, int]:
+    """Send a write, then replay it with its key and body; the balance after the first, once."""
+    key = ctx.key(what)
+    first = send(key)
+    ctx.expect_status(first, 200, what=what)
+    after_first = ctx.money_of(ctx.balance(player))
+    _expect_replay(ctx, first, send(key), what)
+    ctx.expect_unchanged(player, after_first, f"the replayed {what} moved money a second time")
+    return after_first
 
 
 @scenario("idempotent-replay-authorize")
@@ -46,14 +52,7 @@ def idempotent_replay_authorize(ctx: ScenarioContext) -> None:
     """An authorize replayed with its key and body answers the same bytes, holds the stake once."""
     player, session = ctx.ready_player()
     body = ctx.authorize_body(player, session, "1.00")
-    key = ctx.key("auth")
-    first = ctx.authorize(body, key)
-    ctx.expect_status(first, 200, what="authorize")
-    after_first = ctx.balance(player)
-    again = ctx.authorize(body, key)
-    _expect_replay(ctx, first, again, "authorize")
-    _same_money(ctx, after_first, ctx.balance(player), "the replay moved money a second time")
-    money = ctx.money_of(after_first)
+    money = _replayed_once(ctx, player, lambda key: ctx.authorize(body, key), "authorize")
     ctx.expect(
         money["held"] == 100 and money["available"] == 9900,
         f"after one 1.00 hold the balance should be held 1.00 / available 99.00, got {money}",
@@ -63,38 +62,21 @@ def idempotent_replay_authorize(ctx: ScenarioContext) -> None:
 @scenario("idempotent-replay-settle")
 def idempotent_replay_settle(ctx: ScenarioContext) -> None:
     """A settle replayed with its key and body answers the same bytes and credits the win once."""
-    player, session = ctx.ready_player()
-    auth = ctx.authorize_body(player, session, "1.00")
-    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    player, auth = ctx.bet_for_new_player("1.00")
     body = ctx.settle_body(auth, "2.50")
-    key = ctx.key("settle")
-    first = ctx.settle(body, key)
-    ctx.expect_status(first, 200, what="settle")
-    after_first = ctx.balance(player)
-    again = ctx.settle(body, key)
-    _expect_replay(ctx, first, again, "settle")
-    _same_money(ctx, after_first, ctx.balance(player), "the replay credited the win again")
+    money = _replayed_once(ctx, player, lambda key: ctx.settle(body, key), "settle")
     ctx.expect(
-        ctx.money_of(after_first)["cash"] == 10150,
-        f"100.00 - 1.00 + 2.50 should leave cash 101.50, got {after_first.get('cash')}",
+        money["cash"] == 10150,
+        f"100.00 - 1.00 + 2.50 should leave cash 101.50, got {money} (minor units)",
     )
 
 
 @scenario("idempotent-replay-rollback")
 def idempotent_replay_rollback(ctx: ScenarioContext) -> None:
     """A rollback replayed with its key and body answers the same bytes, releases the stake once."""
-    player, session = ctx.ready_player()
-    auth = ctx.authorize_body(player, session, "3.00")
-    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    player, auth = ctx.bet_for_new_player("3.00")
     body = ctx.rollback_body(auth["bet_id"], player)
-    key = ctx.key("rb")
-    first = ctx.rollback(body, key)
-    ctx.expect_status(first, 200, what="rollback")
-    after_first = ctx.balance(player)
-    again = ctx.rollback(body, key)
-    _expect_replay(ctx, first, again, "rollback")
-    _same_money(ctx, after_first, ctx.balance(player), "the replay released the stake again")
-    money = ctx.money_of(after_first)
+    money = _replayed_once(ctx, player, lambda key: ctx.rollback(body, key), "rollback")
     ctx.expect(
         money["available"] == 10000 and money["held"] == 0,
         f"after the rollback the whole 100.00 should be available again, got {money}",
@@ -108,23 +90,27 @@ def idempotency_key_mismatch(ctx: ScenarioContext) -> None:
     body = ctx.authorize_body(player, session, "1.00")
     key = ctx.key("auth")
     ctx.expect_status(ctx.authorize(body, key), 200, what="authorize")
-    before = ctx.balance(player)
     other = dict(body, stake={"amount": "2.00", "currency": "EUR"})
-    reply = ctx.authorize(other, key)
-    ctx.expect_status(reply, 409, "IDEMPOTENCY_MISMATCH", "same key, other stake")
-    _same_money(ctx, before, ctx.balance(player), "a mismatched key moved money")
+    ctx.expect_refused(
+        player,
+        lambda: ctx.authorize(other, key),
+        409,
+        "IDEMPOTENCY_MISMATCH",
+        "same key, other stake",
+    )
 
 
 @scenario("duplicate-bet-new-key")
 def duplicate_bet_new_key(ctx: ScenarioContext) -> None:
     """A new idempotency key for an existing bet id is 409 DUPLICATE and holds nothing more."""
-    player, session = ctx.ready_player()
-    body = ctx.authorize_body(player, session, "1.00")
-    ctx.expect_status(ctx.authorize(body), 200, what="authorize")
-    before = ctx.balance(player)
-    reply = ctx.authorize(body)  # same bet, fresh key
-    ctx.expect_status(reply, 409, "DUPLICATE", "authorize of an existing bet with a new key")
-    _same_money(ctx, before, ctx.balance(player), "the duplicate bet moved money")
+    player, body = ctx.bet_for_new_player("1.00")
+    ctx.expect_refused(
+        player,
+        lambda: ctx.authorize(body),  # same bet, fresh key
+        409,
+        "DUPLICATE",
+        "authorize of an existing bet with a new key",
+    )
 
 
 @scenario("idempotent-race")

@@ -8,11 +8,6 @@ from conformance.certify._registry import scenario
 __all__: list[str] = []
 
 
-def _unchanged(ctx: ScenarioContext, player: str, before: dict[str, int], why: str) -> None:
-    after = ctx.money_of(ctx.balance(player))
-    ctx.expect(after == before, f"{why}: balance moved from {before} to {after} (minor units)")
-
-
 @scenario("bet-win-balance")
 def bet_win_balance(ctx: ScenarioContext) -> None:
     """A bet and its win move exactly the stake and the win, to the minor unit."""
@@ -52,11 +47,14 @@ def bet_win_balance(ctx: ScenarioContext) -> None:
 def settle_without_authorize(ctx: ScenarioContext) -> None:
     """Settle of a bet that was never authorized is 404 BET_NOT_FOUND and credits nothing."""
     player, session = ctx.ready_player()
-    before = ctx.money_of(ctx.balance(player))
-    ghost = ctx.authorize_body(player, session, "1.00")
-    reply = ctx.settle(ctx.settle_body(ghost, "5.00"))
-    ctx.expect_status(reply, 404, "BET_NOT_FOUND", "settle before authorize")
-    _unchanged(ctx, player, before, "a settle of an unknown bet moved money")
+    ghost = ctx.authorize_body(player, session, "1.00")  # never sent
+    ctx.expect_refused(
+        player,
+        lambda: ctx.settle(ctx.settle_body(ghost, "5.00")),
+        404,
+        "BET_NOT_FOUND",
+        "settle before authorize",
+    )
 
 
 @scenario("rollback-unknown-then-authorize")
@@ -75,46 +73,55 @@ def rollback_unknown_then_authorize(ctx: ScenarioContext) -> None:
         ctx.minor(body.get("released"), "released") == 0,
         f"a tombstone released {body.get('released')!r}",
     )
-    late = ctx.authorize(auth)
-    ctx.expect_status(late, 409, "BET_ROLLED_BACK", "authorize after the bet's rollback")
-    _unchanged(ctx, player, before, "the tombstone or the late authorize moved money")
+    ctx.expect_unchanged(player, before, "the tombstone moved money")
+    ctx.expect_refused(
+        player,
+        lambda: ctx.authorize(auth),
+        409,
+        "BET_ROLLED_BACK",
+        "authorize after the bet's rollback",
+    )
 
 
 @scenario("rollback-after-settle")
 def rollback_after_settle(ctx: ScenarioContext) -> None:
     """Rollback of a settled bet is 409 BET_ALREADY_SETTLED and takes nothing back."""
-    player, session = ctx.ready_player()
-    auth = ctx.authorize_body(player, session, "2.00")
-    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    player, auth = ctx.bet_for_new_player("2.00")
     ctx.expect_status(ctx.settle(ctx.settle_body(auth, "1.00")), 200, what="settle")
-    before = ctx.money_of(ctx.balance(player))
-    reply = ctx.rollback(ctx.rollback_body(auth["bet_id"], player))
-    ctx.expect_status(reply, 409, "BET_ALREADY_SETTLED", "rollback after settle")
-    _unchanged(ctx, player, before, "a rollback after settle moved money")
+    ctx.expect_refused(
+        player,
+        lambda: ctx.rollback(ctx.rollback_body(auth["bet_id"], player)),
+        409,
+        "BET_ALREADY_SETTLED",
+        "rollback after settle",
+    )
 
 
 @scenario("settle-after-rollback")
 def settle_after_rollback(ctx: ScenarioContext) -> None:
     """Settle of a rolled-back bet is 409 BET_ROLLED_BACK and credits nothing."""
-    player, session = ctx.ready_player()
-    auth = ctx.authorize_body(player, session, "2.00")
-    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    player, auth = ctx.bet_for_new_player("2.00")
     ctx.expect_status(ctx.rollback(ctx.rollback_body(auth["bet_id"], player)), 200, what="rollback")
-    before = ctx.money_of(ctx.balance(player))
-    reply = ctx.settle(ctx.settle_body(auth, "4.00"))
-    ctx.expect_status(reply, 409, "BET_ROLLED_BACK", "settle after rollback")
-    _unchanged(ctx, player, before, "a settle after rollback moved money")
+    ctx.expect_refused(
+        player,
+        lambda: ctx.settle(ctx.settle_body(auth, "4.00")),
+        409,
+        "BET_ROLLED_BACK",
+        "settle after rollback",
+    )
 
 
 @scenario("double-settle")
 def double_settle(ctx: ScenarioContext) -> None:
     """A second settle of a bet (new key) is 409 BET_ALREADY_SETTLED; the win is credited once."""
-    player, session = ctx.ready_player()
-    auth = ctx.authorize_body(player, session, "1.00")
-    ctx.expect_status(ctx.authorize(auth), 200, what="authorize")
+    player, auth = ctx.bet_for_new_player("1.00")
     ctx.expect_status(ctx.settle(ctx.settle_body(auth, "3.00")), 200, what="first settle")
     before = ctx.money_of(ctx.balance(player))
     ctx.expect(before["cash"] == 10200, f"100.00 - 1.00 + 3.00 should be 102.00, got {before}")
-    reply = ctx.settle(ctx.settle_body(auth, "3.00"))
-    ctx.expect_status(reply, 409, "BET_ALREADY_SETTLED", "second settle with a new key")
-    _unchanged(ctx, player, before, "the second settle moved money")
+    ctx.expect_refused(
+        player,
+        lambda: ctx.settle(ctx.settle_body(auth, "3.00")),
+        409,
+        "BET_ALREADY_SETTLED",
+        "second settle with a new key",
+    )
