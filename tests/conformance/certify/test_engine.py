@@ -12,10 +12,12 @@ from typer.testing import CliRunner
 import conformance.certify as certify
 from conformance.certify import (
     CaseResult,
+    CertifyOptions,
     Exchange,
     Finding,
     RunResult,
     Verdict,
+    certify_target,
     check_catalog,
     render_junit,
     render_markdown,
@@ -26,6 +28,7 @@ from conformance.certify._checks import ResponseView, run_response_checks
 from conformance.certify._latency import percentile, slo_budgets
 from conformance.certify._sandbox import free_port
 from croupier.cli import app
+from tests.conformance.certify.conftest import serve
 
 
 def test_public_surface_is_sorted() -> None:
@@ -210,3 +213,135 @@ def test_cli_exits_2_on_unknown_ids(tmp_path: Any) -> None:
     )
     assert result.exit_code == 2
     assert "no-such-check" in result.output
+
+
+# -- evidence in reports --------------------------------------------------------------------
+
+
+def test_evidence_keeps_first_and_failing_steps_and_counts_the_elided() -> None:
+    exchanges = [
+        Exchange("POST", "/v1/bets/authorize", 200, f"trc-{i:08d}", 1.5, response_body="x" * 500)
+        for i in range(1, 101)
+    ]
+    result = CaseResult(
+        "money-conservation",
+        "Money.",
+        "scenarios",
+        Verdict.FAILED,
+        findings=[Finding("money-conservation", "off by one", trace_id="trc-00000070")],
+        evidence=exchanges,
+    )
+    data = result.to_dict()
+    steps = {e["step"]: e for e in data["evidence"]}
+    assert data["evidence_total"] == 100
+    assert data["evidence_elided"] == 100 - len(steps)
+    assert set(range(1, 41)) | {70, 100} == set(steps)  # the finding's step and the last
+    assert steps[1]["response_body"] and "response_body" not in steps[20]
+    assert steps[20]["trace_id"] == "trc-00000020" and steps[20]["elapsed_ms"] == 1.5
+    assert steps[70]["failing"] and steps[70]["response_body"]
+    junit = ET.fromstring(render_junit(_run_with(result)))
+    out = next(junit.iter("system-out")).text or ""
+    assert "70. POST /v1/bets/authorize → 200 trace=trc-00000070" in out
+    assert f"{data['evidence_elided']} more exchanges elided" in out
+    markdown = render_markdown(_run_with(result))
+    assert "| 70 |" in markdown and "(failing step)" in markdown
+
+
+def _run_with(*results: CaseResult) -> RunResult:
+    run = RunResult("http://x", "1.0.0", "ab" * 32, "0.1.0", "2026-01-01T00:00:00Z", seed=42)
+    run.results = list(results)
+    return run
+
+
+# -- exit codes -----------------------------------------------------------------------------
+
+
+def _reason(output: str) -> str:
+    lines = [line for line in output.splitlines() if "cannot run" in line]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+def test_cli_exits_2_with_one_line_when_credentials_are_refused(
+    sandbox_app: Any, tmp_path: Any
+) -> None:
+    with serve(sandbox_app()) as base_url:
+        result = CliRunner().invoke(
+            app,
+            ["certify", "--base-url", base_url, "--secret", "not-the-secret"]
+            + ["--report-dir", str(tmp_path)],
+        )
+    assert result.exit_code == 2
+    assert "were refused" in _reason(result.output)
+    assert "Traceback" not in result.output
+
+
+def test_cli_exits_2_when_the_spec_is_unreadable(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("CROUPIER_CONTRACT_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["certify", "--base-url", "http://127.0.0.1:1"])
+    assert result.exit_code == 2
+    assert "spec/openapi.yaml" in _reason(result.output)
+
+
+@pytest.mark.parametrize(
+    ("fault", "exit_code"),
+    [
+        # the sandbox itself passes
+        ({}, 0),
+        # a platform that accepts a settle for a bet it never authorized fails
+        (
+            {
+                "on_response": lambda scope, req, status, headers, body: (
+                    (200, headers, body)
+                    if scope["path"] == "/v1/bets/settle"
+                    else (status, headers, body)
+                )
+            },
+            1,
+        ),
+    ],
+    ids=["sandbox", "settle-without-authorize"],
+)
+def test_cli_exit_code_is_the_verdict(
+    sandbox_app: Any, tmp_path: Any, fault: dict[str, Any], exit_code: int
+) -> None:
+    with serve(sandbox_app(**fault)) as base_url:
+        result = CliRunner().invoke(
+            app,
+            ["certify", "--base-url", base_url, "--phases", "scenarios"]
+            + ["--only", "settle-without-authorize", "--report-dir", str(tmp_path)],
+        )
+    assert result.exit_code == exit_code, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    verdict = {r["id"]: r["verdict"] for r in report["results"]}["settle-without-authorize"]
+    assert verdict == ("passed" if exit_code == 0 else "failed")
+
+
+# -- seeds replay the contract phase -----------------------------------------------------------
+
+
+def test_the_same_seed_generates_the_same_contract_cases(tmp_path: Any, contract: Any) -> None:
+    from reference_impl import create_app
+
+    def fingerprints(seed: int, db: str) -> dict[str, Any]:
+        # each run against a fresh sandbox, as a user replaying a failure would
+        with serve(create_app(f"sqlite+aiosqlite:///{tmp_path / db}")) as base_url:
+            run = certify_target(
+                CertifyOptions(
+                    base_url=base_url,
+                    seed=seed,
+                    max_examples=1,
+                    phases=("contract",),
+                    only={"no-server-error"},
+                ),
+                contract,
+            )
+        result = next(r for r in run.results if r.id == "no-server-error")
+        assert result.verdict == Verdict.PASSED, (result.findings, result.reason)
+        return dict(result.data["schemathesis_phases"])
+
+    first, again = fingerprints(11, "first.db"), fingerprints(11, "again.db")
+    assert set(first) == {"examples", "coverage", "fuzzing", "stateful"}
+    assert first["stateful"]["status"] == "success" and first["stateful"]["requests"] > 0
+    for phase in ("examples", "coverage", "fuzzing"):
+        assert first[phase]["fingerprint"] and first[phase] == again[phase], phase
