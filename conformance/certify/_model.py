@@ -17,9 +17,10 @@ __all__ = [
     "Verdict",
 ]
 
-# Evidence kept per result in reports: the first EVIDENCE_DETAILED exchanges and every failing
-# step in full (headers, bodies), then one summary row (status, trace id, timing) per exchange up
-# to EVIDENCE_ROWS in all; the rest are counted as elided.
+# Evidence kept per result in reports: one summary row (request, status, trace id, timing) per
+# exchange up to EVIDENCE_ROWS, with every failing step kept beyond that; a result that did not
+# pass shows its first EVIDENCE_DETAILED exchanges and its failing steps in full (headers,
+# bodies). The rest are counted as elided.
 EVIDENCE_DETAILED = 8
 EVIDENCE_ROWS = 40
 
@@ -113,6 +114,8 @@ class CaseResult:
         """The steps a report keeps (first ones, failing ones) and how many it elides."""
         failing_traces = {f.trace_id for f in self.findings if f.trace_id}
         failed = self.verdict in (Verdict.FAILED, Verdict.ERROR)
+        if not failed:
+            detailed = 0
         last = len(self.evidence) - 1
         kept: list[EvidenceStep] = []
         for index, exchange in enumerate(self.evidence):

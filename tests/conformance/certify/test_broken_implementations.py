@@ -147,26 +147,67 @@ def _500_on_malformed_json() -> dict[str, Any]:
     return {"on_response": on_response}
 
 
+def _time_limit_ignored() -> dict[str, Any]:
+    """The session-time limit is never enforced: a bet past it is accepted (200)."""
+
+    def on_response(scope: Any, req: bytes, status: int, headers: Any, body: bytes) -> Any:
+        if scope["path"] == "/v1/bets/authorize" and b"RG_TIME_LIMIT" in body:
+            data = json_body(req) or {}
+            money = {"amount": "0.00", "currency": "EUR"}
+            fake = {
+                "bet_id": data.get("bet_id"),
+                "round_id": data.get("round_id"),
+                "player_id": data.get("player_id"),
+                "status": "authorized",
+                "transaction_id": "tx_fake",
+                "stake": data.get("stake", money),
+                "balance": {
+                    "player_id": data.get("player_id"),
+                    "currency": "EUR",
+                    "cash": money,
+                    "bonus": money,
+                    "held": money,
+                    "available": money,
+                },
+            }
+            return _fake(200, fake, headers)
+        return status, headers, body
+
+    return {"on_response": on_response}
+
+
 BROKEN = [
-    # fault, scenario/check ids to run, id that must fail
-    (_replay_debits_again, "idempotent-replay-authorize", "idempotent-replay-authorize"),
-    (_settle_before_authorize, "settle-without-authorize", "settle-without-authorize"),
-    (_rollback_after_settle, "rollback-after-settle", "rollback-after-settle"),
-    (_float_amounts, "bet-win-balance,amount-precision", "bet-win-balance"),
-    (_float_amounts, "bet-win-balance,amount-precision", "amount-precision"),
-    (_trace_id_dropped, "missing-trace-id,bet-win-balance,trace-id-echoed", "trace-id-echoed"),
-    (_500_on_malformed_json, "malformed-json,no-server-error", "malformed-json"),
-    (_500_on_malformed_json, "malformed-json,no-server-error", "no-server-error"),
+    # fault, ids to run, exactly the ids that must fail
+    (_replay_debits_again, "idempotent-replay-authorize", {"idempotent-replay-authorize"}),
+    (_settle_before_authorize, "settle-without-authorize", {"settle-without-authorize"}),
+    (_rollback_after_settle, "rollback-after-settle", {"rollback-after-settle"}),
+    (
+        _float_amounts,
+        "bet-win-balance,amount-precision,insufficient-funds",
+        {"bet-win-balance", "amount-precision"},
+    ),
+    # the 400 for a missing trace id must carry one too, so both fail
+    (
+        _trace_id_dropped,
+        "missing-trace-id,bet-win-balance,trace-id-echoed",
+        {"trace-id-echoed", "missing-trace-id"},
+    ),
+    (
+        _500_on_malformed_json,
+        "malformed-json,no-server-error,bad-signature",
+        {"malformed-json", "no-server-error"},
+    ),
+    (_time_limit_ignored, "session-time-limit,loss-limit", {"session-time-limit"}),
 ]
 
 
 @pytest.mark.parametrize(
-    ("fault", "only", "failing_id"),
+    ("fault", "only", "failing_ids"),
     BROKEN,
-    ids=[f"{f.__name__.strip('_')}->{failing}" for f, _, failing in BROKEN],
+    ids=[f.__name__.strip("_") for f, _, _ in BROKEN],
 )
 def test_certify_fails_a_broken_implementation(
-    sandbox_app: Any, contract: Any, fault: Any, only: str, failing_id: str
+    sandbox_app: Any, contract: Any, fault: Any, only: str, failing_ids: set[str]
 ) -> None:
     with serve(sandbox_app(**fault())) as base_url:
         run = certify_target(
@@ -175,8 +216,8 @@ def test_certify_fails_a_broken_implementation(
             ),
             contract,
         )
-    verdicts = {r.id: r.verdict for r in run.results}
-    assert verdicts[failing_id] == Verdict.FAILED, run.to_dict(evidence_limit=0)
+    failed = {r.id for r in run.results if r.verdict == Verdict.FAILED}
+    assert failed == failing_ids, run.to_dict(evidence_limit=0)
     assert not run.passed
 
 
