@@ -12,6 +12,16 @@ from croupier import Contract, load_contract
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-golden` rewrites golden files instead of comparing against them."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/data/golden/ from the current output",
+    )
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The checkout under test."""

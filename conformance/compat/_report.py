@@ -41,8 +41,11 @@ def _text(r: CompatResult) -> str:
 
 
 def _md_item(f: Finding) -> str:
-    where = f"`{f.operation}` " if f.operation else ""
-    return f"- {where}{f.message} (`{f.id}`) — {f.explanation}"
+    message = f.message
+    if f.operation and message.startswith(f"{f.operation}: "):
+        message = message[len(f.operation) + 2 :]  # the operation leads the item already
+    where = f"`{f.operation}`: " if f.operation else ""
+    return f"- {where}{message} (`{f.id}`) — {f.explanation}"
 
 
 def _markdown(r: CompatResult) -> str:

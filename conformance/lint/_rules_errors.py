@@ -137,6 +137,13 @@ def error_catalog_enum(ctx: LintContext) -> Iterator[Hit]:
         missing_keys = [
             k for k in ("status", "retryable", "description", "action") if k not in entry
         ]
+        # An unquoted comma in a YAML flow mapping splits a sentence into stray keys.
+        stray = sorted(map(str, set(entry) - {"status", "retryable", "description", "action"}))
+        if stray:
+            yield Hit(FILE, at, f"{name} has unexpected keys {stray} (quote text that has commas)")
+        for key in ("description", "action"):
+            if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
+                yield Hit(FILE, f"{at}/{key}", f"{name}: {key} must be a non-empty sentence")
         if missing_keys:
             yield Hit(FILE, at, f"{name} lacks {', '.join(missing_keys)}")
         elif not isinstance(entry["status"], int) or not 400 <= entry["status"] <= 599:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -169,3 +170,34 @@ def test_levels_are_overridable_per_id_in_pyproject(tmp_path: Path) -> None:
     assert "WARN money-property-type" in result.output
     (root / "pyproject.toml").write_text('[tool.croupier.lint.levels]\n"no-such-rule" = "off"\n')
     assert runner.invoke(app, ["lint", str(root)]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("entry", "fragment"),
+    [
+        # an unquoted comma in a flow mapping turns half a sentence into a key
+        (
+            "{status: 400, retryable: false, description: Brand, region missing., action: Send.}",
+            "unexpected keys",
+        ),
+        # an empty sentence
+        (
+            '{status: 400, retryable: false, description: "", action: Send them.}',
+            "non-empty sentence",
+        ),
+    ],
+)
+def test_a_malformed_catalog_entry_is_reported(tmp_path, entry: str, fragment: str) -> None:
+    root = tmp_path / "c"
+    shutil.copytree(FIXTURES / "_clean", root)
+    spec = root / "spec" / "openapi.yaml"
+    text, count = re.subn(
+        r"^    MISSING_HEADER:\n(?:      .*\n)+",
+        f"    MISSING_HEADER: {entry}\n",
+        spec.read_text(),
+        flags=re.M,
+    )
+    assert count == 1  # the fixture's catalog entry is in block style
+    spec.write_text(text)
+    findings = [f for f in lint_contract(root) if f.id == "error-catalog-enum"]
+    assert any(fragment in f.message for f in findings), findings
