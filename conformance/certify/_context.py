@@ -6,7 +6,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.certify._registry import NotApplicable, ScenarioFailure
@@ -163,7 +163,7 @@ class ScenarioContext:
 
     def advance_clock(self, seconds: float) -> datetime:
         """Move the sandbox clock `seconds` ahead (restored after the scenario); the new now."""
-        offset, _ = self.clock()
+        offset, before = self.clock()
         if self._clock_restore is None:
             self._clock_restore = offset
         reply = self.target.control(
@@ -173,7 +173,13 @@ class ScenarioContext:
         # A bearer token fetched before the move may have expired in the shifted time.
         self.target.forget_token()
         now = parse_time(body.get("now") if isinstance(body, dict) else None, "clock now")
-        self.note(f"sandbox clock moved {seconds:.0f} s ahead, to {now:%Y-%m-%dT%H:%M:%SZ}")
+        # A clock control that answers 200 without moving would blame the rule under test.
+        self.expect(
+            now >= before + timedelta(seconds=seconds - 2),
+            f"PUT /sandbox/clock +{seconds:.0f} s answered now {rfc3339(now)}, "
+            f"but the clock read {rfc3339(before)} just before: the clock did not move",
+        )
+        self.note(f"sandbox clock moved {seconds:.0f} s ahead, to {rfc3339(now)}")
         return now
 
     def advance_clock_past(self, moment: datetime, margin_s: float = 5.0) -> datetime:
@@ -188,7 +194,11 @@ class ScenarioContext:
         offset, self._clock_restore = self._clock_restore, None
         reply = self.target.control("PUT", "/sandbox/clock", {"offset_seconds": offset})
         self.target.forget_token()
-        self.expect_status(reply, 200, what="restoring the sandbox clock")
+        body = self.expect_status(reply, 200, what="restoring the sandbox clock")
+        restored = body.get("offset_seconds") if isinstance(body, dict) else None
+        self.expect(
+            restored == offset, f"the clock offset is {restored!r} after restoring {offset}"
+        )
 
     def events(self, player: str) -> list[dict[str, Any]]:
         """Every event the sandbox emitted for a player, oldest first."""

@@ -114,7 +114,7 @@ def _evidence_table(result: CaseResult, limit: int = 12) -> list[str]:
         failing = " **(failing step)**" if s.failing else ""
         lines.append(
             f"| {s.step} | `{_cell(e.method)} {_cell(e.path)}` | {e.status}{replayed}{failing} | "
-            f"`{_cell(e.trace_id)}` | {e.elapsed_ms} |"
+            f"{f'`{_cell(e.trace_id)}`' if e.trace_id else '—'} | {e.elapsed_ms} |"
         )
     if elided:
         lines.append(f"| … | {elided} more exchanges (see report.json) | | | |")

@@ -127,3 +127,23 @@ def test_without_the_sandbox_clock_time_scenarios_are_not_applicable(
         assert "GET /sandbox/clock answered 404" in results[scenario_id].reason
         assert results[scenario_id].evidence[-1].path == "/sandbox/clock"  # nothing set up first
     assert results["loss-limit"].verdict == Verdict.PASSED
+
+
+def test_a_contract_phase_cut_short_is_an_error_not_a_pass(sandbox_app: Any, contract: Any) -> None:
+    with serve(sandbox_app()) as base_url:
+        run = certify_target(
+            CertifyOptions(
+                base_url=base_url,
+                seed=3,
+                max_examples=1,
+                phases=("contract",),
+                only={"no-server-error", "not_a_server_error"},
+                contract_budget_s=0.5,
+            ),
+            contract,
+        )
+    results = {r.id: r for r in run.results}
+    for check_id in ("no-server-error", "not_a_server_error"):
+        assert results[check_id].verdict == Verdict.ERROR, check_id
+        assert "budget" in results[check_id].reason
+    assert not run.passed
