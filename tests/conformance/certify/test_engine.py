@@ -72,6 +72,10 @@ def test_scenario_catalog_has_stable_kebab_ids_and_one_line_titles() -> None:
         "stale-timestamp",
         "movement-events-emitted",
         "money-conservation",
+        # time travel through the sandbox clock
+        "session-expires-at-deadline",
+        "loss-limit-period-reset",
+        "bonus-expiry-forfeits",
     } <= set(ids)
 
 
@@ -131,6 +135,8 @@ ERROR = {
         (_view(404, {**ERROR, "code": "NOPE"}), ["error-body-conforms"]),
         (_view(404, b"<html>"), ["error-body-conforms"]),
         (_view(404, {**ERROR, "trace_id": "trc-other000"}), ["error-body-conforms"]),
+        # a replayed error is the stored body byte for byte: the first call's trace id
+        (_view(404, {**ERROR, "trace_id": "trc-other000"}, {"Idempotent-Replayed": "true"}), []),
         # server errors
         (
             _view(500, {**ERROR, "code": "INTERNAL_ERROR", "retryable": True}),
