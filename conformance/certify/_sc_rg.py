@@ -173,3 +173,36 @@ def expired_session_win_accepted(ctx: ScenarioContext) -> None:
         money["cash"] == 10100 and money["held"] == 0,
         f"100 - 1 + 2 (win) with the 2.00 released must be 101.00, got {money} (minor units)",
     )
+
+
+@scenario("session-expires-at-deadline")
+def session_expires_at_deadline(ctx: ScenarioContext) -> None:
+    """A session takes bets until its expires_at, then is 409 SESSION_EXPIRED and emits one end."""
+    ctx.clock()  # not applicable before any setup when the target cannot move time
+    player, session = ctx.ready_player()
+    detail = ctx.expect_status(
+        ctx.target.call("GET", f"/v1/sessions/{session}"), 200, what="reading the session"
+    )
+    deadline = parse_time(detail.get("expires_at"), "the session's expires_at")
+    ctx.advance_clock_past(deadline - timedelta(seconds=60), margin_s=0)
+    ctx.place_bet(player, session, "1.00")
+    ctx.advance_clock_past(deadline)
+    ctx.expect_refused(
+        player,
+        lambda: ctx.authorize(ctx.authorize_body(player, session, "1.00")),
+        409,
+        "SESSION_EXPIRED",
+        "authorize just after the session's expires_at",
+    )
+    ended = [
+        e
+        for e in ctx.events(player)
+        if e.get("event_type") == "session.ended"
+        and isinstance(e.get("payload"), dict)
+        and e["payload"].get("session_id") == session
+    ]
+    ctx.expect(
+        len(ended) == 1 and ended[0]["payload"].get("reason") == "expired",
+        f"an expired session must emit one session.ended with reason expired, found "
+        f"{[e.get('payload') for e in ended]}",
+    )

@@ -20,7 +20,12 @@ from conformance.certify import (
 from tests.conformance.certify.conftest import OneFault, serve
 
 # Scenarios that move the sandbox clock (and are not applicable without it).
-CLOCK_SCENARIOS = {"session-time-limit", "loss-limit-period-reset", "bonus-expiry-forfeits"}
+CLOCK_SCENARIOS = {
+    "bonus-expiry-forfeits",
+    "loss-limit-period-reset",
+    "session-expires-at-deadline",
+    "session-time-limit",
+}
 
 
 def _only_slow(result: Any) -> bool:
