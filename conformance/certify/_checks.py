@@ -133,16 +133,18 @@ def no_server_error(view: ResponseView, contract: Contract) -> str | None:
     return None
 
 
+# Contract sha256 -> a validator of its Error schema (built once per contract).
+_ERROR_VALIDATORS: dict[str, Any] = {}
+
+
 def _error_validator(contract: Contract) -> Any:
-    cached = getattr(_error_validator, "_cache", {})
     key = contract.sha256
-    if key not in cached:
+    if key not in _ERROR_VALIDATORS:
         from jsonschema import Draft202012Validator
 
         schema = dict(contract.bundled["components"]["schemas"]["Error"])
-        cached[key] = Draft202012Validator(schema)
-        _error_validator._cache = cached  # type: ignore[attr-defined]
-    return cached[key]
+        _ERROR_VALIDATORS[key] = Draft202012Validator(schema)
+    return _ERROR_VALIDATORS[key]
 
 
 @dataclass(frozen=True)

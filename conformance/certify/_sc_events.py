@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from conformance.certify._context import ScenarioContext
 from conformance.certify._registry import scenario
@@ -45,13 +46,13 @@ def movement_events_emitted(ctx: ScenarioContext) -> None:
             f"the call's {creds.brand}/{creds.region}",
         )
 
-    def of(kind: str, bet_id: str) -> list[dict[str, object]]:
+    def of(kind: str, bet_id: str) -> list[dict[str, Any]]:
         return [
             e
             for e in events
             if e.get("event_type") == kind
             and isinstance(e.get("payload"), dict)
-            and e["payload"].get("bet_id") == bet_id  # type: ignore[index,union-attr]
+            and e["payload"].get("bet_id") == bet_id
         ]
 
     wanted = [
