@@ -277,10 +277,11 @@ class _ScenarioRunner:
                 item.func(ctx)
             except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
                 error = exc
-            try:
-                ctx.cleanup()
-            except Exception as exc:  # noqa: BLE001 - a failed cleanup fails the scenario
-                error = error or exc
+            finally:  # even on Ctrl-C: the sandbox clock must not stay moved
+                try:
+                    ctx.cleanup()
+                except Exception as exc:  # noqa: BLE001 - a failed cleanup fails the scenario
+                    error = error or exc
             result.duration_s = time.perf_counter() - started
             _finish(result, error, self.bus, item.id)
             _annotate(result, ctx)

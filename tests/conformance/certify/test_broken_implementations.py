@@ -10,6 +10,7 @@ import json
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from conformance.certify import CertifyOptions, Verdict, certify_target
@@ -216,8 +217,11 @@ def test_certify_fails_a_broken_implementation(
             ),
             contract,
         )
+        # a scenario that failed after moving the sandbox clock still put it back
+        clock = httpx.get(f"{base_url}/sandbox/clock").json()
     failed = {r.id for r in run.results if r.verdict == Verdict.FAILED}
     assert failed == failing_ids, run.to_dict(evidence_limit=0)
+    assert clock["offset_seconds"] == 0
     assert not run.passed
 
 
