@@ -1,32 +1,19 @@
 """MkDocs hook: add the reference pages generated from the contract, and settle the nav.
 
 Thin on purpose: the pages come from `codegen._docs_pages` (pure, unit-tested). This hook
-(1) expands the API and event nav placeholders into one entry per page, (2) drops nav
-entries of pages other parts of the project own while those files do not exist yet, and
-expands `*` patterns, and (3) adds the generated pages as virtual files.
+(1) expands the API and event nav placeholders into one entry per page, (2) expands `*`
+patterns (a pattern that matches nothing is a warning, so `--strict` fails), and (3) adds the
+generated pages as virtual files.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("mkdocs.hooks.reference")
-
-# Pages written by other parts of the project: listed in the nav, shown when present.
-OPTIONAL_PAGES = (
-    "sandbox.md",
-    "guide/compat.md",
-    "guide/jsonschema-policies.md",
-    "guide/lint-and-gen.md",
-    "guide/certify.md",
-    "reference/compat-performance.md",
-    "reference/sandbox-performance.md",
-    "reference/sample-report/*.md",
-)
 
 _contract: Any = None
 
@@ -44,10 +31,6 @@ def _load(config: Any) -> Any:
 
     _contract = load_contract(root)
     return _contract
-
-
-def _optional(path: str) -> bool:
-    return any(fnmatch.fnmatch(path, pattern) for pattern in OPTIONAL_PAGES)
 
 
 def _expand(items: list[Any], docs_dir: Path, contract: Any, missing: list[str]) -> list[Any]:
@@ -77,21 +60,18 @@ def _expand(items: list[Any], docs_dir: Path, contract: Any, missing: list[str])
         if section is not None:
             out.append({title: section} if title else section)
             continue
-        if _optional(value) and not (docs_dir / value).is_file():
-            missing.append(value)
-            continue
         out.append(item)
     return out
 
 
 def on_config(config: Any) -> Any:
-    """Expand nav placeholders and drop absent pages that other parts of the project own."""
+    """Expand the nav's placeholders and patterns; a pattern matching no page is a warning."""
     contract = _load(config)
     missing: list[str] = []
     if config.nav:
         config.nav = _expand(config.nav, Path(config.docs_dir), contract, missing)
     for path in missing:
-        log.info("nav: %s is not written yet; left out of this build", path)
+        log.warning("nav: %s matches no page", path)
     return config
 
 
