@@ -143,7 +143,10 @@ def certify_target(
                 budget_s=options.contract_budget_s,
             ):
                 phase1[result.id] = result
-            bus.emit(PhaseFinished("contract"))
+            sent = [r.data.get("requests") for r in phase1.values()]
+            bus.emit(
+                PhaseFinished("contract", max((n for n in sent if isinstance(n, int)), default=0))
+            )
 
         # Phase 2 — scenarios.
         scenario_results: list[CaseResult] = []

@@ -48,9 +48,10 @@ class PhaseStarted(Event):
 
 @dataclass(frozen=True)
 class PhaseFinished(Event):
-    """A phase ended."""
+    """A phase ended; `requests` counts what it sent when no RequestSent events said so."""
 
     phase: str
+    requests: int | None = None
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class TerminalReporter:
             transient=True,
         )
         self.task: Any = None
-        self.requests = 0
+        self.requests = 0  # requests of the current phase reported one by one
 
     def __enter__(self) -> TerminalReporter:
         self.progress.start()
@@ -66,10 +66,11 @@ class TerminalReporter:
             if self.task is not None:
                 self.progress.remove_task(self.task)
             self.task = self.progress.add_task("", total=event.total or None, phase=event.phase)
+            self.requests = 0
         elif isinstance(event, PhaseFinished):
-            self.console.print(
-                f"[dim]{event.phase} phase done ({self.requests} requests so far)[/]"
-            )
+            # The Schemathesis phase reports its count at the end, not request by request.
+            sent = self.requests if event.requests is None else self.requests + event.requests
+            self.console.print(f"[dim]{event.phase} phase done ({sent} requests)[/]")
         elif isinstance(event, CaseStarted) and self.task is not None:
             self.progress.update(self.task, description=event.id)
         elif isinstance(event, Progress) and self.task is not None:
