@@ -35,16 +35,25 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    """Lint, generate, serve, certify and evolve the provider/platform contract."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from croupier import __version__
 
         typer.echo(f"croupier {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    """Lint, generate, serve, certify and evolve the provider/platform contract."""
 
 
 def _register() -> None:
@@ -62,6 +71,6 @@ def main() -> None:
     """Run the CLI; known failures become a one-line reason and exit code 2."""
     try:
         app(standalone_mode=True)
-    except ContractError as exc:
+    except (ContractError, OSError) as exc:
         typer.echo(f"croupier: cannot run: {exc}", err=True)
         sys.exit(2)
