@@ -6,7 +6,11 @@ pairs, and reports figures and their ratios to the baseline (machines differ; ra
 travel better). Usage:
 
     python bench/sandbox_bench.py [--pairs 300] [--concurrency 8] [--workers 1]
+                                  [--client-procs 2]
                                   [--write docs/reference/sandbox-performance.md]
+
+The load comes from `--client-procs` client processes (the concurrency is split between
+them, threads within each), so a single Python client's GIL does not cap the figures.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -67,7 +73,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run(task, n: int, concurrency: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+def run(task, indices: range, concurrency: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
     latencies: list[float] = []
 
     def one(i: int) -> None:
@@ -77,8 +83,58 @@ def run(task, n: int, concurrency: int) -> tuple[float, list[float]]:  # type: i
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(n)))
+        list(pool.map(one, indices))
     return time.perf_counter() - t0, latencies
+
+
+def client(job: tuple[str, str, str, int, int, int]) -> list[float]:
+    """One client process: `kind` calls for indices lo..hi-1 on `threads` threads."""
+    kind, base_url, session, lo, hi, threads = job
+    limits = httpx.Limits(max_connections=threads * 2)
+    with httpx.Client(base_url=base_url, timeout=60, limits=limits) as http:
+        api = ContractClient(http)
+        api.token()
+
+        def health(i: int) -> None:
+            assert http.get("/health").status_code == 200
+
+        def pair(i: int) -> None:
+            bet = {
+                "bet_id": f"b-{i}",
+                "round_id": f"r-{i}",
+                "session_id": session,
+                "player_id": "p_bench",
+                "game_id": "game_slots_demo",
+                "stake": {"amount": "1.00", "currency": "EUR"},
+            }
+            r = api.call("POST", "/v1/bets/authorize", bet)
+            assert r.status_code == 200, r.text
+            r = api.call(
+                "POST",
+                "/v1/bets/settle",
+                {
+                    "bet_id": f"b-{i}",
+                    "round_id": f"r-{i}",
+                    "player_id": "p_bench",
+                    "win": {"amount": "0.50", "currency": "EUR"},
+                },
+            )
+            assert r.status_code == 200, r.text
+
+        return run(health if kind == "health" else pair, range(lo, hi), threads)[1]
+
+
+def load(
+    pool: Any, kind: str, base_url: str, session: str, n: int, args: Any
+) -> tuple[float, list[float]]:
+    """n calls of `kind` spread over the client processes; wall time and every latency."""
+    procs = args.client_procs
+    threads = max(1, args.concurrency // procs)
+    cuts = [n * k // procs for k in range(procs + 1)]
+    jobs = [(kind, base_url, session, cuts[k], cuts[k + 1], threads) for k in range(procs)]
+    t0 = time.perf_counter()
+    parts = pool.map(client, jobs)
+    return time.perf_counter() - t0, [x for part in parts for x in part]
 
 
 def main() -> None:
@@ -86,63 +142,41 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args()
     if not 1 <= args.pairs <= 5000 or not 1 <= args.concurrency <= 64:
         raise SystemExit("keep it bounded: --pairs 1..5000, --concurrency 1..64")
+    if not 1 <= args.client_procs <= min(8, args.concurrency):
+        raise SystemExit("keep it bounded: --client-procs 1..min(8, concurrency)")
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         db = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         proc = start(db, port, args.workers, Path(tmp) / "serve.log")
         try:
-            limits = httpx.Limits(max_connections=args.concurrency * 2)
-            with httpx.Client(
-                base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
-            ) as http:
+            base_url = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base_url, timeout=60) as http:
                 cash = f"{args.pairs * 2}.00"
                 http.put("/sandbox/players/p_bench", json={"currency": "EUR", "cash": cash})
-                api = ContractClient(http)
-                session = api.call(
-                    "POST",
-                    "/v1/sessions",
-                    {
-                        "player_id": "p_bench",
-                        "game_id": "game_slots_demo",
-                        "currency": "EUR",
-                        "locale": "en-GB",
-                    },
-                ).json()["session_id"]
-
-                def health(i: int) -> None:
-                    assert http.get("/health").status_code == 200
-
-                def pair(i: int) -> None:
-                    bet = {
-                        "bet_id": f"b-{i}",
-                        "round_id": f"r-{i}",
-                        "session_id": session,
-                        "player_id": "p_bench",
-                        "game_id": "game_slots_demo",
-                        "stake": {"amount": "1.00", "currency": "EUR"},
-                    }
-                    r = api.call("POST", "/v1/bets/authorize", bet)
-                    assert r.status_code == 200, r.text
-                    r = api.call(
+                session = (
+                    ContractClient(http)
+                    .call(
                         "POST",
-                        "/v1/bets/settle",
+                        "/v1/sessions",
                         {
-                            "bet_id": f"b-{i}",
-                            "round_id": f"r-{i}",
                             "player_id": "p_bench",
-                            "win": {"amount": "0.50", "currency": "EUR"},
+                            "game_id": "game_slots_demo",
+                            "currency": "EUR",
+                            "locale": "en-GB",
                         },
                     )
-                    assert r.status_code == 200, r.text
-
-                run(health, 50, args.concurrency)  # warm-up
-                base_s, base_lat = run(health, args.pairs * 2, args.concurrency)
-                pair_s, pair_lat = run(pair, args.pairs, args.concurrency)
+                    .json()["session_id"]
+                )
+            with get_context("spawn").Pool(args.client_procs) as pool:
+                load(pool, "health", base_url, session, 50, args)  # warm-up
+                base_s, base_lat = load(pool, "health", base_url, session, args.pairs * 2, args)
+                pair_s, pair_lat = load(pool, "pair", base_url, session, args.pairs, args)
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -167,7 +201,8 @@ def main() -> None:
         )
     setup = (
         f"{args.pairs} authorize+settle pairs ({args.pairs * 2} calls) and "
-        f"{args.pairs * 2} health calls, {args.concurrency} concurrent clients, "
+        f"{args.pairs * 2} health calls, {args.concurrency} concurrent clients "
+        f"({args.client_procs} client processes), "
         f"{args.workers} worker(s), SQLite (WAL), loopback; Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU(s)."
     )
@@ -175,6 +210,14 @@ def main() -> None:
     print(setup)
     print(table)
     if args.write:
+        measured = f"Setup: {setup}\n\n{table}\n"
+        old = args.write.read_text() if args.write.exists() else ""
+        open_mark, end = "<!-- bench:start -->\n", "<!-- bench:end -->"
+        if open_mark in old and end in old:
+            # Keep the page's prose (history, what changed); replace only the figures.
+            head, rest = old.split(open_mark, 1)
+            args.write.write_text(f"{head}{open_mark}{measured}{end}{rest.split(end, 1)[1]}")
+            return
         args.write.write_text(
             "# Sandbox performance\n\n"
             "Measured by `python bench/sandbox_bench.py --write "
@@ -184,7 +227,7 @@ def main() -> None:
             "is `GET /health` in the same run, so ratios compare like with like across machines.\n"
             "Every call of an authorize+settle pair is a write; SQLite takes one writer at a\n"
             "time (`BEGIN IMMEDIATE`), so throughput is bounded by the database, not Python.\n\n"
-            f"Setup: {setup}\n\n{table}\n"
+            f"{open_mark}{measured}{end}\n"
         )
 
 

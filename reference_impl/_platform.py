@@ -193,6 +193,23 @@ class Platform:
         _, controls = await self.controls(s)
         return controls.now()
 
+    async def read_controls(self) -> Controls:
+        """The controls in force, read without a write lock or the ORM (for getHealth).
+
+        A missing row reads as the defaults `controls()` would insert.
+        """
+        query = select(Control.faults, Control.degradation, Control.clock_offset).where(
+            Control.id == 1
+        )
+        async with self.store.reader() as conn:
+            row = (await conn.execute(query)).one_or_none()
+        if row is None:
+            return Controls([], dict(DEFAULT_DEGRADATION), 0)
+        faults, degradation, offset = row
+        return Controls(
+            list(faults or []), {**DEFAULT_DEGRADATION, **(degradation or {})}, int(offset or 0)
+        )
+
     async def clock_offset(self) -> int:
         """The sandbox clock offset, read without a write lock (for the token check)."""
         async with self.store.reader() as conn:
