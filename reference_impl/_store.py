@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -296,94 +294,6 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
 
 
-class _Cursor(aiosqlite.Cursor):
-    """An aiosqlite cursor that costs one thread hop per statement instead of four.
-
-    Stock aiosqlite sends cursor creation, execute, fetchall and close each to the
-    connection's thread and back (~0.1 ms a hop, about 80 hops per authorize). Here execute
-    and fetchall run as one job on that thread; creating and closing a cursor touch no
-    database page, so they run inline. Statements still run one at a time on the
-    connection's own thread, so lock waits (BEGIN IMMEDIATE, busy_timeout) never block the
-    event loop.
-    """
-
-    _rows: list[Any] | None = None
-
-    def _execute_fetch(self, sql: str, parameters: Any) -> None:
-        self._cursor.execute(sql, parameters)
-        self._rows = self._cursor.fetchall() if self._cursor.description else None
-
-    async def execute(self, sql: str, parameters: Any = None) -> _Cursor:
-        await self._execute(self._execute_fetch, sql, [] if parameters is None else parameters)
-        return self
-
-    async def fetchall(self) -> Any:
-        rows, self._rows = self._rows, None
-        return rows if rows is not None else await super().fetchall()
-
-    async def fetchone(self) -> Any:
-        if self._rows is not None:
-            return self._rows.pop(0) if self._rows else None
-        return await super().fetchone()
-
-    async def fetchmany(self, size: int | None = None) -> Any:
-        if self._rows is not None:
-            n = self._cursor.arraysize if size is None else size
-            out, self._rows = self._rows[:n], self._rows[n:]
-            return out
-        return await super().fetchmany(size)
-
-    async def close(self) -> None:
-        self._rows = None
-        self._cursor.close()
-
-
-class _CursorStart:
-    """What `connection.cursor()` returns: awaitable, and an async context manager."""
-
-    def __init__(self, cursor: _Cursor) -> None:
-        self.cursor = cursor
-
-    def __await__(self) -> Generator[Any, None, _Cursor]:
-        if False:  # pragma: no cover - makes this a generator
-            yield
-        return self.cursor
-
-    async def __aenter__(self) -> _Cursor:
-        return self.cursor
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.cursor.close()
-
-
-class _Connection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors are `_Cursor` (made without a thread hop)."""
-
-    def cursor(self) -> Any:
-        return _CursorStart(_Cursor(self, self._conn.cursor()))
-
-
-def _sqlite_creator(url: str, timeout: float) -> Any:
-    """An `async_creator` for create_async_engine: the URL's sqlite3 arguments, `_Connection`."""
-    from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
-
-    cargs, cparams = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
-    args: list[Any] = list(cargs)
-    # The sqlite3 connection is made on aiosqlite's thread; cursors are made and closed
-    # inline (never while a statement of the same connection is running).
-    cparams = {**cparams, "timeout": timeout, "check_same_thread": False}
-
-    async def creator() -> aiosqlite.Connection:
-        def connector() -> sqlite3.Connection:
-            return sqlite3.connect(*args, **cparams)  # type: ignore[no-any-return]
-
-        conn = _Connection(connector, 64)
-        conn._thread.daemon = True
-        return await conn
-
-    return creator
-
-
 def default_database_url(folder: str | Path = ".croupier") -> str:
     """The embedded default: a SQLite file under ./.croupier/ (created on first start)."""
     path = Path(folder).resolve()
@@ -406,7 +316,7 @@ class Store:
             # requests in the pool (FIFO) instead of in SQLite's sleeping busy handler.
             self.engine: AsyncEngine = create_async_engine(
                 url,
-                async_creator=_sqlite_creator(url, 60),
+                connect_args={"timeout": 60},
                 pool_size=1,
                 max_overflow=0,
                 pool_timeout=300,
