@@ -453,7 +453,9 @@ class Sandbox:
         self, player_id: str | None, event_type: str | None, since: int, limit: int
     ) -> tuple[int, Any]:
         """listEmittedEvents: the outbox, oldest first."""
-        query = select(OutboxEvent).where(OutboxEvent.position > since)
+        # Only rows no still-running older transaction can precede: paging by position
+        # never skips an event that commits late (see Store.outbox_visible).
+        query = select(OutboxEvent).where(OutboxEvent.position > since, self.store.outbox_visible())
         if player_id:
             query = query.where(OutboxEvent.player_id == player_id)
         if event_type:

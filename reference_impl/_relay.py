@@ -2,8 +2,10 @@
 
 Each event goes to `croupier.events.<tenant>.<player>` with `Nats-Msg-Id` = event_id, so
 JetStream drops re-deliveries within its de-duplication window; rows are marked delivered
-in the transaction that read them. One relay at a time publishes (SQLite's write lock, a
-PostgreSQL advisory lock), so per-player order holds with several workers.
+in the transaction that read them. On PostgreSQL only rows whose transaction is older than
+every running one are taken (`Store.outbox_visible`), so a later position does not go out
+before an earlier one still being committed. One relay at a time publishes (SQLite's write
+lock, a PostgreSQL advisory lock), so per-player order holds with several workers.
 Fault rules `duplicate_delivery` (each event sent a second time without Nats-Msg-Id, so
 consumers really see it twice) and `out_of_order` (a batch shuffled across players,
 each player's order kept) exercise consumers.
@@ -113,7 +115,7 @@ class Relay:
                 (
                     await s.execute(
                         select(OutboxEvent)
-                        .where(OutboxEvent.delivered.is_(False))
+                        .where(OutboxEvent.delivered.is_(False), self.store.outbox_visible())
                         .order_by(OutboxEvent.position)
                         .limit(self.batch)
                     )

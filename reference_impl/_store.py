@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    FetchedValue,
     Index,
     Integer,
     String,
@@ -26,7 +27,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    literal_column,
+    or_,
     text,
+    true,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -37,6 +41,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -250,6 +255,11 @@ class OutboxEvent(Base):
     player_id: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(Text)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # PostgreSQL: the inserting transaction's id (a column default, see `_OUTBOX_TXID_DEFAULT`),
+    # so readers can wait for older transactions (`Store.outbox_visible`). NULL on SQLite.
+    txid: Mapped[int | None] = mapped_column(
+        BigInteger, nullable=True, server_default=FetchedValue()
+    )
 
 
 class InboundEvent(Base):
@@ -284,7 +294,13 @@ class Control(Base):
 
 # Columns added after a release: (table, column, DDL type). create_all() does not alter an
 # existing table, so a database made by an older sandbox gets them here.
-_ADDED_COLUMNS = (("controls", "clock_offset", "INTEGER NOT NULL DEFAULT 0"),)
+_ADDED_COLUMNS = (
+    ("controls", "clock_offset", "INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "txid", "BIGINT"),
+)
+
+# PostgreSQL (>= 13) fills outbox.txid with the inserting transaction's id.
+_OUTBOX_TXID_DEFAULT = "pg_current_xact_id()::text::bigint"
 
 
 def _add_missing_columns(conn: Connection) -> None:
@@ -292,6 +308,14 @@ def _add_missing_columns(conn: Connection) -> None:
     for table, column, ddl in _ADDED_COLUMNS:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+    if conn.dialect.name == "postgresql":
+        # A fresh inspector: the one above cached the columns from before the ALTERs.
+        columns = inspect(conn).get_columns("outbox")
+        txid = next(c for c in columns if c["name"] == "txid")
+        if not txid.get("default"):
+            conn.execute(
+                text(f"ALTER TABLE outbox ALTER COLUMN txid SET DEFAULT {_OUTBOX_TXID_DEFAULT}")
+            )
 
 
 def default_database_url(folder: str | Path = ".croupier") -> str:
@@ -364,6 +388,22 @@ class Store:
         """Drop the schema (tests)."""
         async with self.engine.begin() as conn:
             await conn.run_sync(Base.metadata.drop_all)
+
+    def outbox_visible(self) -> ColumnElement[bool]:
+        """The outbox rows a reader may hand out (in position order).
+
+        PostgreSQL draws positions at insert time but transactions commit in another order, so
+        position N can appear after N+1 was read. A row is visible once its transaction id is
+        below the reader's snapshot xmin: no still-running older transaction can precede it.
+        Rows from before the column existed (NULL) are old. SQLite serializes writers, so
+        every committed row is visible.
+        """
+        if self.is_sqlite:
+            return true()
+        xmin: ColumnElement[int] = literal_column(
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger
+        )
+        return or_(OutboxEvent.txid.is_(None), OutboxEvent.txid < xmin)
 
     def session(self) -> AsyncSession:
         """A new ORM session."""
