@@ -18,11 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
@@ -31,41 +27,7 @@ from typing import Any
 
 import httpx
 
-from croupier import ContractClient
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(db: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "croupier",
-        "serve",
-        "--db",
-        db,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "CROUPIER_NATS_URL": ""}
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"server did not start:\n{log.read_text()}")
+from croupier import ContractClient, sandbox_server
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -150,36 +112,29 @@ def main() -> None:
     if not 1 <= args.client_procs <= min(8, args.concurrency):
         raise SystemExit("keep it bounded: --client-procs 1..min(8, concurrency)")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        db = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        proc = start(db, port, args.workers, Path(tmp) / "serve.log")
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base_url, timeout=60) as http:
-                cash = f"{args.pairs * 2}.00"
-                http.put("/sandbox/players/p_bench", json={"currency": "EUR", "cash": cash})
-                session = (
-                    ContractClient(http)
-                    .call(
-                        "POST",
-                        "/v1/sessions",
-                        {
-                            "player_id": "p_bench",
-                            "game_id": "game_slots_demo",
-                            "currency": "EUR",
-                            "locale": "en-GB",
-                        },
-                    )
-                    .json()["session_id"]
+    # The temporary SQLite database goes away with the server.
+    with sandbox_server(workers=args.workers, env={"CROUPIER_NATS_URL": ""}) as base_url:
+        with httpx.Client(base_url=base_url, timeout=60) as http:
+            cash = f"{args.pairs * 2}.00"
+            http.put("/sandbox/players/p_bench", json={"currency": "EUR", "cash": cash})
+            session = (
+                ContractClient(http)
+                .call(
+                    "POST",
+                    "/v1/sessions",
+                    {
+                        "player_id": "p_bench",
+                        "game_id": "game_slots_demo",
+                        "currency": "EUR",
+                        "locale": "en-GB",
+                    },
                 )
-            with get_context("spawn").Pool(args.client_procs) as pool:
-                load(pool, "health", base_url, session, 50, args)  # warm-up
-                base_s, base_lat = load(pool, "health", base_url, session, args.pairs * 2, args)
-                pair_s, pair_lat = load(pool, "pair", base_url, session, args.pairs, args)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+                .json()["session_id"]
+            )
+        with get_context("spawn").Pool(args.client_procs) as pool:
+            load(pool, "health", base_url, session, 50, args)  # warm-up
+            base_s, base_lat = load(pool, "health", base_url, session, args.pairs * 2, args)
+            pair_s, pair_lat = load(pool, "pair", base_url, session, args.pairs, args)
 
     health_rps = args.pairs * 2 / base_s
     calls_rps = args.pairs * 2 / pair_s

@@ -26,6 +26,7 @@ from croupier._money import (
     format_minor,
     parse_amount,
 )
+from croupier._sandbox_process import SandboxError, free_port, sandbox_server
 from croupier._signing import (
     SIGNATURE_HEADER,
     SignatureError,
@@ -49,6 +50,7 @@ __all__ = [
     "SANDBOX_CREDENTIALS",
     "SANDBOX_ROTATION_CREDENTIALS",
     "SIGNATURE_HEADER",
+    "SandboxError",
     "SignatureError",
     "__version__",
     "body_digest",
@@ -56,12 +58,14 @@ __all__ = [
     "canonical_string",
     "contract_root",
     "format_minor",
+    "free_port",
     "load_contract",
     "load_document",
     "new_idempotency_key",
     "new_trace_id",
     "parse_amount",
     "parse_signature_header",
+    "sandbox_server",
     "sign_request",
     "verify_signature",
 ]

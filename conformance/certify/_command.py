@@ -73,10 +73,16 @@ def certify(
 
     from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
     from conformance.certify._reports import render_json, write_reports
-    from conformance.certify._sandbox import SandboxError, sandbox_server
     from conformance.certify._target import TargetUnavailable
     from conformance.certify._terminal import TerminalReporter, summary_table
-    from croupier import SANDBOX_CREDENTIALS, ContractError, Credentials, load_contract
+    from croupier import (
+        SANDBOX_CREDENTIALS,
+        ContractError,
+        Credentials,
+        SandboxError,
+        load_contract,
+        sandbox_server,
+    )
 
     if output_format not in ("text", "json"):
         _die(f"--format must be text or json, not {output_format!r}")

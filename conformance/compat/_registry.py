@@ -189,24 +189,13 @@ def rule_catalog() -> list[dict[str, str]]:
 
 
 # The set of rule modules, in one place. Each import registers its rules.
-from conformance.compat import (  # noqa: E402
+from conformance.compat import (  # noqa: E402, F401
     _check_docs,
     _check_headers,
     _check_parameters,
     _check_paths,
     _check_request_body,
     _check_responses,
-    _check_security,
-    _semver,
-)
-
-_RULE_MODULES = (
-    _check_headers,
-    _check_parameters,
-    _check_paths,
-    _check_request_body,
-    _check_responses,
-    _check_docs,
     _check_security,
     _semver,
 )

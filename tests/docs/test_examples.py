@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +13,13 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from croupier import SANDBOX_CREDENTIALS, ContractClient, sign_request, verify_signature
+from croupier import (
+    SANDBOX_CREDENTIALS,
+    ContractClient,
+    sandbox_server,
+    sign_request,
+    verify_signature,
+)
 
 from .conftest import ROOT, build_env
 
@@ -97,58 +101,10 @@ def test_shell_example_with_a_current_timestamp_is_accepted_by_the_verifier():
 # Against a live sandbox: the quickstart and the signed curl call succeed.
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if importlib.util.find_spec("reference_impl._command") is None:
-        pytest.skip("the sandbox (reference_impl) is not in this checkout")
-    port = _free_port()
-    where = tmp_path_factory.mktemp("sandbox")
-    db, log = where / "sandbox.db", where / "serve.log"
-    log_file = log.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "croupier",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            f"sqlite+aiosqlite:///{db}",
-        ],
-        cwd=ROOT,
-        env=build_env(),
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = log.read_text(errors="replace")[-2000:]
-                pytest.fail(f"croupier serve did not come up on {base}:\n{err}")
-            time.sleep(0.2)
+def sandbox() -> Iterator[str]:
+    with sandbox_server(env=build_env(), cwd=ROOT, timeout=30) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log_file.close()
 
 
 def test_quickstart_curl_places_a_bet(sandbox):
@@ -201,3 +157,8 @@ def test_readme_first_bet_runs_against_the_sandbox(sandbox):
     assert status == "200", out
     after = f"{Decimal(before) - Decimal('1.00'):.2f}"
     assert available.strip() == str({"amount": after, "currency": "EUR"}), out
+
+
+def test_sandbox_page_harness_example_runs():
+    out = _run([sys.executable, "-c"], blocks("sandbox.md")["harness.py"])
+    assert "'player_id': 'p_demo_1'" in out and "'available'" in out, out

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,16 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from croupier import ContractClient
+from croupier import ContractClient, sandbox_server
 from reference_impl._store import LedgerEntry, Player
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -33,49 +22,12 @@ def running(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """`croupier serve` with two workers on loopback, once per backend for this module."""
-    tmp_path = tmp_path_factory.mktemp("serve")
     if request.param == "sqlite":
-        database_url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+        database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('serve') / 'sandbox.db'}"
     else:
         database_url = str(request.getfixturevalue("pg_schema_url"))
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "croupier",
-        "serve",
-        "--db",
-        database_url,
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    env = {**os.environ, "CROUPIER_NATS_URL": ""}
-    log = tmp_path / "serve.log"
-    out = log.open("wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"croupier serve did not come up:\n{log.read_text()}")
-            time.sleep(0.2)
+    with sandbox_server(database_url, workers=2, env={"CROUPIER_NATS_URL": ""}) as base:
         yield base, database_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
 
 
 @pytest.fixture

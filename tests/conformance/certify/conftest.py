@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.certify._sandbox import free_port
-from croupier import SANDBOX_CREDENTIALS, sign_request
+from croupier import SANDBOX_CREDENTIALS, free_port, sign_request
 
 Scope = dict[str, Any]
 RequestHook = Callable[[Scope, dict[str, str], bytes], tuple[dict[str, str], bytes]]

@@ -26,7 +26,7 @@ from conformance.certify import (
 )
 from conformance.certify._checks import ResponseView, run_response_checks
 from conformance.certify._latency import percentile, slo_budgets
-from conformance.certify._sandbox import free_port
+from croupier import free_port
 from croupier.cli import app
 from tests.conformance.certify.conftest import serve
 

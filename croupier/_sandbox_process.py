@@ -1,4 +1,8 @@
-"""Start the reference implementation (`croupier serve`) on a temp SQLite DB and a free port."""
+"""Run the sandbox (`croupier serve`) in a subprocess on a free loopback port.
+
+`croupier certify --sandbox`, the tests that need a real server and the bench all start it
+here; the core only runs the CLI, it never imports the sandbox's code.
+"""
 
 from __future__ import annotations
 
@@ -29,19 +33,34 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def sandbox_server(db_url: str | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Run `croupier serve` in a subprocess for the length of the block; yields its base URL."""
-    with tempfile.TemporaryDirectory(prefix="croupier-certify-") as tmp:
+def sandbox_server(
+    db_url: str | None = None,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 60.0,
+) -> Iterator[str]:
+    """Run `croupier serve` for the length of the block; yields its base URL.
+
+    Without `db_url` it uses a SQLite file in a temporary folder removed afterwards. `env`
+    overrides variables of this process's environment for the server.
+    """
+    with tempfile.TemporaryDirectory(prefix="croupier-sandbox-") as tmp:
         url_db = db_url or f"sqlite+aiosqlite:///{Path(tmp) / 'sandbox.db'}"
         port = free_port()
         log_path = Path(tmp) / "serve.log"
+        command = [sys.executable, "-m", "croupier", "serve", "--db", url_db, "--port", str(port)]
+        if workers != 1:
+            command += ["--workers", str(workers)]
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "croupier", "serve", "--db", url_db, "--port", str(port)],
+                command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+                cwd=cwd,
             )
             base_url = f"http://127.0.0.1:{port}"
             try:
