@@ -36,6 +36,7 @@ from reference_impl._domain import DomainError, error_body
 from reference_impl._domain._errors import catalog_entry
 from reference_impl._domain._time import iso
 from reference_impl._platform import Answer, CallContext, Platform, request_hash
+from reference_impl._recorder import CONTROL_OPERATIONS, Recorder, RecordingMiddleware
 from reference_impl._render import dumps
 from reference_impl._store import Store
 from reference_impl._validation import OPENAPI_URI, SANDBOX_URI, BodyValidator, parse_json
@@ -259,6 +260,7 @@ class SandboxApp:
         self.platform = Platform(self.store, int(options.get("session_minutes", 60)))
         self.sandbox = Sandbox(self.platform, int(options.get("token_ttl", 3600)))
         self.validator = BodyValidator(contract.bundled, contract.sandbox_bundled)
+        self.recorder = Recorder(self.store, self.sandbox, contract)
         self.nats_url: str | None = options.get("nats_url")
         self._tokens: dict[str, tuple[set[str], float]] = {}
         self.relay: Any = None
@@ -553,6 +555,8 @@ class SandboxApp:
             return await sb.put_degradation(body)
         if operation_id == "listEmittedEvents":
             return await sb.list_events(*self._event_query(request))
+        if operation_id in CONTROL_OPERATIONS:
+            return await self.recorder.control(operation_id, request, body)
         raise DomainError("NOT_FOUND", f"no control operation {operation_id}")
 
     def _event_query(self, request: Request) -> tuple[str | None, str | None, int, int]:
@@ -702,5 +706,6 @@ def create_app(database_url: str, **options: Any) -> Any:
         return _error("MALFORMED_REQUEST", str(exc.detail)[:200], trace_id, status=exc.status_code)
 
     app.add_exception_handler(StarletteHTTPException, http_exception)
+    app.add_middleware(RecordingMiddleware, recorder=state.recorder)
     app.add_middleware(TraceMiddleware)
     return app

@@ -18,7 +18,7 @@ def test_routes_equal_contract_and_sandbox_operations(tmp_path):
         for op in operations(doc)
     }
     assert route_set(app) == expected
-    assert len(expected) == 13 + 18
+    assert len(expected) == 13 + 18 + 6  # 6: recordings, HAR export, fault scripts
 
 
 def test_public_surface():
