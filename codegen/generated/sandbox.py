@@ -3,12 +3,12 @@
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
 # source: spec/openapi.yaml sha256=94968f2fbb9200bba3acab92a435484113326e2eb0ad0808a88d3f8a4867c89d
-# source: spec/sandbox.yaml sha256=adeb61390c22576323723130db22465be9a9401bf09576d04f8f190afe4d69cb
+# source: spec/sandbox.yaml sha256=d8d99dbe293c29ea2025e9728b9fe2f6da40b81538c088f8f502c1e38bf0dd43
 
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -329,6 +329,388 @@ class Degradation(BaseModel):
     """
 
 
+class Verdict(StrEnum):
+    """
+    valid, invalid, missing, or unchecked (refused before the signature stage, or answered by a scripted fault).
+    """
+
+    valid = 'valid'
+    invalid = 'invalid'
+    missing = 'missing'
+    unchecked = 'unchecked'
+
+
+class Signature(BaseModel):
+    """
+    What the sandbox's authentication made of the request signature.
+    """
+
+    verdict: Verdict
+    """
+    valid, invalid, missing, or unchecked (refused before the signature stage, or answered by a scripted fault).
+    """
+    reason: StrictStr | None
+    """
+    Why it was not valid, or null.
+    """
+
+
+class Request(BaseModel):
+    """
+    The request.
+    """
+
+    headers: dict[str, StrictStr]
+    """
+    Header names (lower case) and values; Authorization keeps only its scheme.
+    """
+    body: StrictStr
+    """
+    The body as text (the first 64 KiB).
+    """
+
+
+class Response(BaseModel):
+    """
+    The answer the provider received.
+    """
+
+    status: StrictInt
+    """
+    HTTP status.
+    """
+    headers: dict[str, StrictStr]
+    """
+    Header names (lower case) and values.
+    """
+    body: StrictStr
+    """
+    The body as text (the first 64 KiB).
+    """
+    error_code: StrictStr | None
+    """
+    The error code of an error answer, or null.
+    """
+
+
+class ScriptFiringRef(BaseModel):
+    """
+    A script step that fired on a request.
+    """
+
+    step: StrictStr
+    """
+    The step id.
+    """
+    action: StrictStr
+    """
+    The step's action (restore for a degrade step putting the modes back).
+    """
+    ordinal: StrictInt
+    """
+    Which matching request of the provider this was (1-based).
+    """
+
+
+class RecordingsCleared(BaseModel):
+    """
+    The recording was emptied.
+    """
+
+    deleted: StrictInt
+    """
+    How many exchanges were deleted.
+    """
+
+
+class Log(BaseModel):
+    """
+    The archive.
+    """
+
+    version: Literal['1.2']
+    """
+    Always 1.2.
+    """
+    creator: dict[str, Any]
+    """
+    The tool that wrote it.
+    """
+    entries: list[dict[str, Any]]
+    """
+    One entry per exchange, oldest first.
+    """
+
+
+class HarDocument(BaseModel):
+    """
+    An HTTP Archive 1.2 (http://www.softwareishard.com/blog/har-12-spec/); entries carry `_croupier` with the recording's facts.
+    """
+
+    log: Log
+    """
+    The archive.
+    """
+
+
+class NthRangeItem(RootModel[StrictInt]):
+    root: Annotated[StrictInt, Field(ge=1)]
+
+
+class Action(StrEnum):
+    """
+    What happens to the request.
+    """
+
+    timeout = 'timeout'
+    error = 'error'
+    delay = 'delay'
+    expire_session = 'expire_session'
+    rg_self_exclude = 'rg_self_exclude'
+    rg_stake_limit = 'rg_stake_limit'
+    issue_bonus = 'issue_bonus'
+    degrade = 'degrade'
+
+
+class Status3(IntEnum):
+    """
+    Status of an error step (500 INTERNAL_ERROR, 503 TEMPORARY_ERROR, 504 GATEWAY_TIMEOUT).
+    """
+
+    integer_500 = 500
+    integer_503 = 503
+    integer_504 = 504
+
+
+class Modes(BaseModel):
+    """
+    Degradation modes to switch (degrade); true means the feature works.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    new_sessions: StrictBool | None = None
+    """
+    New sessions may open.
+    """
+    promotions: StrictBool | None = None
+    """
+    Bonus funds and promotions work.
+    """
+    jackpots: StrictBool | None = None
+    """
+    Jackpot contributions and awards work.
+    """
+
+
+class ScriptStep(BaseModel):
+    """
+    One step of a fault script.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: Annotated[StrictStr, Field(pattern='^[a-z0-9]+(-[a-z0-9]+)*$')]
+    """
+    Stable kebab-case id of the step (reports name it).
+    """
+    description: StrictStr | None = None
+    """
+    What the step does, in one line.
+    """
+    operation_id: Annotated[StrictStr, Field(pattern='^([A-Za-z]+|\\*)$')]
+    """
+    operationId of openapi.yaml the step watches, or * for every operation.
+    """
+    nth: Annotated[StrictInt | None, Field(ge=1)] = None
+    """
+    Fire on this matching request of a provider (1-based, retries count).
+    """
+    nth_range: Annotated[list[NthRangeItem] | None, Field(max_length=2, min_length=2)] = None
+    """
+    Instead of nth, a range [low, high] the seed picks nth from.
+    """
+    times: Annotated[StrictInt | None, Field(ge=1, le=100000)] = 1
+    """
+    How many matching requests in a row, from the nth, the step applies to.
+    """
+    probability: Annotated[
+        StrictStr | None, Field(pattern='^(0(\\.[0-9]{1,4})?|1(\\.0{1,4})?)$')
+    ] = '1'
+    """
+    Chance per matching request within the window, a decimal string from 0 to 1, drawn from the seed.
+    """
+    action: Action
+    """
+    What happens to the request.
+    """
+    delay_ms: Annotated[StrictInt | None, Field(ge=0, le=30000)] = 0
+    """
+    Delay before the answer (timeout, delay).
+    """
+    status: Status3 | None = 503
+    """
+    Status of an error step (500 INTERNAL_ERROR, 503 TEMPORARY_ERROR, 504 GATEWAY_TIMEOUT).
+    """
+    amount: Annotated[StrictStr | None, Field(pattern='^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,8})?$')] = (
+        None
+    )
+    """
+    Decimal amount in the player's currency (rg_stake_limit's limit, issue_bonus's funds).
+    """
+    max_bet: Annotated[
+        StrictStr | None, Field(pattern='^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,8})?$')
+    ] = None
+    """
+    The bonus's max bet (issue_bonus), a decimal amount in the player's currency.
+    """
+    wagering_multiplier: Annotated[StrictInt | None, Field(ge=0, le=200)] = 1
+    """
+    The bonus's wagering multiplier (issue_bonus).
+    """
+    modes: Modes | None = None
+    """
+    Degradation modes to switch (degrade); true means the feature works.
+    """
+
+
+class FaultScript(BaseModel):
+    """
+    A fault script ("rain scenario") as data.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[StrictStr | None, Field(pattern='^[a-z0-9]+(-[a-z0-9]+)*$')] = None
+    """
+    The script's name.
+    """
+    description: StrictStr | None = None
+    """
+    What the script plays, in a sentence.
+    """
+    seed: Annotated[StrictInt | None, Field(ge=0)] = None
+    """
+    Seed of every random choice (nth_range, probability).
+    """
+    steps: Annotated[list[ScriptStep], Field(max_length=100)]
+    """
+    The steps; several may fire on one request (the first answering one answers).
+    """
+
+
+class Name(StrEnum):
+    """
+    A built-in script (calm, default, storm).
+    """
+
+    calm = 'calm'
+    default = 'default'
+    storm = 'storm'
+
+
+class FaultScriptLoad1(BaseModel):
+    """
+    Which script to load, a built-in one by name or your own.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Name
+    """
+    A built-in script (calm, default, storm).
+    """
+    script: FaultScript | None = None
+    """
+    A script of your own.
+    """
+    seed: Annotated[StrictInt | None, Field(ge=0)] = None
+    """
+    Overrides the script's seed.
+    """
+
+
+class FaultScriptLoad2(BaseModel):
+    """
+    Which script to load, a built-in one by name or your own.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Name | None = None
+    """
+    A built-in script (calm, default, storm).
+    """
+    script: FaultScript
+    """
+    A script of your own.
+    """
+    seed: Annotated[StrictInt | None, Field(ge=0)] = None
+    """
+    Overrides the script's seed.
+    """
+
+
+class FaultScriptLoad(RootModel[FaultScriptLoad1 | FaultScriptLoad2]):
+    root: Annotated[
+        FaultScriptLoad1 | FaultScriptLoad2, Field(examples=[{'name': 'default', 'seed': 7}])
+    ]
+    """
+    Which script to load, a built-in one by name or your own.
+    """
+
+
+class FiredItem(BaseModel):
+    step: StrictStr
+    """
+    The step id.
+    """
+    action: StrictStr
+    """
+    What it did (restore for a degrade step putting the modes back).
+    """
+    ordinal: StrictInt
+    """
+    Which matching request of the provider it was.
+    """
+    provider_id: StrictStr
+    """
+    The provider whose request it was.
+    """
+    trace_id: StrictStr
+    """
+    The request's trace id.
+    """
+    at: AwareDatetime
+    """
+    When (real time).
+    """
+
+
+class FaultScriptState(BaseModel):
+    """
+    The script in force and what fired so far.
+    """
+
+    script: FaultScript | None
+    """
+    The script as played (defaults filled, seeded choices resolved), or null.
+    """
+    fired: list[FiredItem]
+    """
+    The last 500 firings, oldest first.
+    """
+    builtin: list[StrictStr]
+    """
+    Names of the built-in scripts.
+    """
+
+
 class Identifier(RootModel[StrictStr]):
     root: Annotated[StrictStr, Field(examples=['b-1001'], pattern='^[A-Za-z0-9._:-]{1,64}$')]
     """
@@ -354,7 +736,7 @@ class Currency(StrEnum):
     USDT = 'USDT'
 
 
-class Status3(StrEnum):
+class Status4(StrEnum):
     """
     active until ended or past expires_at.
     """
@@ -392,7 +774,7 @@ class Session(BaseModel):
     """
     Player locale.
     """
-    status: Status3
+    status: Status4
     """
     active until ended or past expires_at.
     """
@@ -875,4 +1257,106 @@ class EventPage(BaseModel):
     next_since: StrictInt
     """
     Pass as since to read the next page.
+    """
+
+
+class RecordedExchange(BaseModel):
+    """
+    One /v1 exchange as the provider saw it.
+    """
+
+    id: StrictInt
+    """
+    Recording id, increasing.
+    """
+    started_at: AwareDatetime
+    """
+    When the request arrived (real time, RFC 3339 UTC, milliseconds).
+    """
+    elapsed_ms: float
+    """
+    Time from the request's arrival to the answer, scripted delays included.
+    """
+    provider_id: StrictStr | None
+    """
+    X-Provider-Id as sent, or null.
+    """
+    brand_id: StrictStr | None
+    """
+    X-Brand-Id as sent, or null.
+    """
+    region: StrictStr | None
+    """
+    X-Region as sent, or null.
+    """
+    operation_id: StrictStr | None
+    """
+    The openapi.yaml operation the request addressed, or null.
+    """
+    method: StrictStr
+    """
+    HTTP method.
+    """
+    path: StrictStr
+    """
+    Request path.
+    """
+    query: StrictStr
+    """
+    Raw query string (empty when none).
+    """
+    trace_id: StrictStr | None
+    """
+    The trace id of the exchange (the one sent, or the sandbox's when none was valid).
+    """
+    idempotency_key: StrictStr | None
+    """
+    X-Idempotency-Key as sent, or null.
+    """
+    session_id: StrictStr | None
+    """
+    The session the exchange is about (path, body or answer), or null.
+    """
+    bet_id: StrictStr | None
+    """
+    The bet the exchange is about, or null.
+    """
+    round_id: StrictStr | None
+    """
+    The round the exchange is about, or null.
+    """
+    player_id: StrictStr | None
+    """
+    The player the exchange is about, or null.
+    """
+    signature: Signature
+    """
+    What the sandbox's authentication made of the request signature.
+    """
+    fault: list[ScriptFiringRef] | None
+    """
+    The script steps that fired on this request, or null.
+    """
+    request: Request
+    """
+    The request.
+    """
+    response: Response
+    """
+    The answer the provider received.
+    """
+
+
+class RecordingPage(BaseModel):
+    """
+    A page of recorded exchanges.
+    """
+
+    exchanges: list[RecordedExchange]
+    """
+    The exchanges, oldest first.
+    """
+    next_after: StrictInt
+    """
+    Pass as `after` to read on.
     """
