@@ -63,10 +63,12 @@ def gen(
     ] = False,
 ) -> None:
     """Generate Pydantic models (codegen/generated/) and Avro twins (schemas/avro/)."""
-    from croupier._contract import ContractError, contract_root
+    from croupier._console import announce_contract, need_extra
+    from croupier._contract import ContractError
 
+    need_extra("gen", "gen")
+    base = announce_contract("gen", root, writes=True).root
     try:
-        base = Path(root).resolve() if root is not None else contract_root()
         expected = generate_all(base)
     except ContractError as exc:
         typer.echo(f"croupier gen: cannot run: {exc}", err=True)

@@ -35,13 +35,13 @@ def docs(
     ] = "127.0.0.1:8001",
 ) -> None:
     """Build or serve the docs site; the API, error, event and rule pages come from the contract."""
-    from croupier import contract_root
+    from croupier._console import announce_contract, fail, need_extra
 
-    root = contract_root()
+    need_extra("docs", "docs")
+    root = announce_contract("docs").root
     config_file = root / "mkdocs.yml"
     if not config_file.is_file():
-        typer.echo(f"croupier docs: cannot run: no mkdocs.yml in {root}", err=True)
-        raise typer.Exit(2)
+        fail("docs", f"no mkdocs.yml in {root}")
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
     # Heavy imports stay here so `croupier --help` stays fast.
@@ -65,12 +65,10 @@ def docs(
             return
         from mkdocs.commands.build import build
 
-        site = None if site_dir is None else str((cwd / site_dir).resolve())
-        config = (
-            load_config(config_file=str(config_file), strict=strict)
-            if site is None
-            else load_config(config_file=str(config_file), strict=strict, site_dir=site)
-        )
+        # The site goes to the current folder (./site by default), never beside the contract:
+        # the contract may be the read-only copy inside the installed package.
+        site = str((cwd / (site_dir or Path("site"))).resolve())
+        config = load_config(config_file=str(config_file), strict=strict, site_dir=site)
         build(config)
         typer.echo(f"croupier docs: site written to {config.site_dir}")
     except mkdocs_exceptions.ConfigurationError as exc:
@@ -81,3 +79,4 @@ def docs(
         raise typer.Exit(1) from None
     finally:
         os.chdir(cwd)
+

@@ -1,43 +1,86 @@
 """Croupier core: locating, loading and bundling the contract, money, request signing, the CLI.
 
 The core imports nothing from `codegen`, `conformance` or `reference_impl`; they import it.
+Names load on first use (PEP 562), so `croupier --help` does not pay for httpx or jsonschema.
 """
 
-from croupier._client import (
-    ALL_SCOPES,
-    SANDBOX_CREDENTIALS,
-    SANDBOX_ROTATION_CREDENTIALS,
-    ContractClient,
-    Credentials,
-    new_idempotency_key,
-    new_trace_id,
-)
-from croupier._contract import (
-    Contract,
-    ContractError,
-    bundle_openapi,
-    contract_root,
-    load_contract,
-    load_document,
-)
-from croupier._money import (
-    CURRENCY_EXPONENTS,
-    InvalidAmount,
-    format_minor,
-    parse_amount,
-)
-from croupier._sandbox_process import SandboxError, free_port, sandbox_server
-from croupier._signing import (
-    SIGNATURE_HEADER,
-    SignatureError,
-    body_digest,
-    canonical_string,
-    parse_signature_header,
-    sign_request,
-    verify_signature,
-)
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from croupier._client import (
+        ALL_SCOPES,
+        SANDBOX_CREDENTIALS,
+        SANDBOX_ROTATION_CREDENTIALS,
+        ContractClient,
+        Credentials,
+        new_idempotency_key,
+        new_trace_id,
+    )
+    from croupier._contract import (
+        Contract,
+        ContractError,
+        ContractLocation,
+        bundle_openapi,
+        contract_root,
+        load_contract,
+        load_document,
+        locate_contract,
+    )
+    from croupier._extras import MissingExtra, require_extra
+    from croupier._money import (
+        CURRENCY_EXPONENTS,
+        InvalidAmount,
+        format_minor,
+        parse_amount,
+    )
+    from croupier._sandbox_process import SandboxError, free_port, sandbox_server
+    from croupier._signing import (
+        SIGNATURE_HEADER,
+        SignatureError,
+        body_digest,
+        canonical_string,
+        parse_signature_header,
+        sign_request,
+        verify_signature,
+    )
 
 __version__ = "0.1.0"
+
+# public name -> the private module that defines it
+_HOME: dict[str, str] = {
+    "ALL_SCOPES": "_client",
+    "SANDBOX_CREDENTIALS": "_client",
+    "SANDBOX_ROTATION_CREDENTIALS": "_client",
+    "ContractClient": "_client",
+    "Credentials": "_client",
+    "new_idempotency_key": "_client",
+    "new_trace_id": "_client",
+    "Contract": "_contract",
+    "ContractError": "_contract",
+    "ContractLocation": "_contract",
+    "bundle_openapi": "_contract",
+    "contract_root": "_contract",
+    "load_contract": "_contract",
+    "load_document": "_contract",
+    "locate_contract": "_contract",
+    "MissingExtra": "_extras",
+    "require_extra": "_extras",
+    "CURRENCY_EXPONENTS": "_money",
+    "InvalidAmount": "_money",
+    "format_minor": "_money",
+    "parse_amount": "_money",
+    "SandboxError": "_sandbox_process",
+    "free_port": "_sandbox_process",
+    "sandbox_server": "_sandbox_process",
+    "SIGNATURE_HEADER": "_signing",
+    "SignatureError": "_signing",
+    "body_digest": "_signing",
+    "canonical_string": "_signing",
+    "parse_signature_header": "_signing",
+    "sign_request": "_signing",
+    "verify_signature": "_signing",
+}
 
 __all__ = [
     "ALL_SCOPES",
@@ -45,8 +88,10 @@ __all__ = [
     "Contract",
     "ContractClient",
     "ContractError",
+    "ContractLocation",
     "Credentials",
     "InvalidAmount",
+    "MissingExtra",
     "SANDBOX_CREDENTIALS",
     "SANDBOX_ROTATION_CREDENTIALS",
     "SIGNATURE_HEADER",
@@ -61,11 +106,26 @@ __all__ = [
     "free_port",
     "load_contract",
     "load_document",
+    "locate_contract",
     "new_idempotency_key",
     "new_trace_id",
     "parse_amount",
     "parse_signature_header",
+    "require_extra",
     "sandbox_server",
     "sign_request",
     "verify_signature",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'croupier' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"croupier.{home}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

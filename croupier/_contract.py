@@ -22,12 +22,18 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "ORIGINS",
     "Contract",
     "ContractError",
+    "ContractLocation",
     "bundle_openapi",
+    "bundled_root",
     "contract_root",
     "load_contract",
     "load_document",
+    "locate_contract",
+    "released_contracts",
+    "use_contract_dir",
 ]
 
 SCHEMA_BASE_URI = "https://croupier.dev/schemas/"
@@ -40,29 +46,122 @@ class ContractError(Exception):
     """The contract cannot be found, read or bundled; the message says which file and why."""
 
 
-def contract_root(start: str | os.PathLike[str] | None = None) -> Path:
-    """Return the folder holding spec/openapi.yaml.
+# Where a contract can come from, in the order `locate_contract` tries them.
+ORIGINS = ("argument", "--contract", "CROUPIER_CONTRACT_DIR", "checkout", "bundled", "source")
+_ORIGIN_TEXT = {
+    "argument": "given as an argument",
+    "--contract": "given with --contract",
+    "CROUPIER_CONTRACT_DIR": "from $CROUPIER_CONTRACT_DIR",
+    "checkout": "found from the current folder",
+    "bundled": "bundled with croupier",
+    "source": "the checkout croupier is installed from",
+}
+_cli_contract_dir: Path | None = None
 
-    Looks at $CROUPIER_CONTRACT_DIR, then upward from `start` (default: the current folder),
-    then the checkout this package was installed from.
+
+def _has_contract(root: Path) -> bool:
+    return (root / "spec" / "openapi.yaml").is_file()
+
+
+@dataclass(frozen=True)
+class ContractLocation:
+    """Which contract a command uses: its folder and where that folder came from."""
+
+    root: Path
+    origin: str  # one of ORIGINS
+
+    @property
+    def version(self) -> str:
+        """`info.version` of spec/openapi.yaml, or "?" when it cannot be read."""
+        try:
+            info = load_document(self.root / "spec" / "openapi.yaml").get("info", {})
+        except (ContractError, AttributeError):
+            return "?"
+        return str(info.get("version", "?")) if isinstance(info, dict) else "?"
+
+    @property
+    def read_only(self) -> bool:
+        """True for the copy inside the installed package: commands must not write into it."""
+        return self.origin == "bundled"
+
+    def describe(self) -> str:
+        """One line a command prints: `contract 1.0.0 at <folder> (<origin>)`."""
+        return f"contract {self.version} at {self.root} ({_ORIGIN_TEXT[self.origin]})"
+
+
+def use_contract_dir(path: str | os.PathLike[str] | None) -> None:
+    """Make `path` (from `--contract DIR`) the contract of this process and its children."""
+    global _cli_contract_dir
+    if path is None:
+        _cli_contract_dir = None
+        return
+    root = Path(path).resolve()
+    if not _has_contract(root):
+        raise ContractError(f"--contract {path}: holds no spec/openapi.yaml")
+    _cli_contract_dir = root
+    # Child processes (the sandbox that `certify --sandbox` starts) must use the same contract.
+    os.environ["CROUPIER_CONTRACT_DIR"] = str(root)
+
+
+def _packaged() -> ContractLocation | None:
+    from importlib import resources
+
+    data = resources.files("croupier").joinpath("_bundled")
+    if isinstance(data, Path) and _has_contract(data):
+        return ContractLocation(data, "bundled")
+    checkout = Path(__file__).resolve().parent.parent
+    return ContractLocation(checkout, "source") if _has_contract(checkout) else None
+
+
+def bundled_root() -> Path | None:
+    """The contract that ships inside the installed package, else the source checkout's.
+
+    A wheel carries the released contract as package data (`croupier/_bundled/`); an editable
+    install runs from a checkout, whose own contract then plays that part.
     """
+    packaged = _packaged()
+    return packaged.root if packaged is not None else None
+
+
+def released_contracts() -> dict[str, Path]:
+    """Released contract versions shipped with croupier (`releases/<version>/`), by version."""
+    base = bundled_root()
+    if base is None or not (base / "releases").is_dir():
+        return {}
+    return {
+        p.name: p for p in sorted((base / "releases").iterdir()) if (p / "spec").is_dir()
+    }
+
+
+def locate_contract(start: str | os.PathLike[str] | None = None) -> ContractLocation:
+    """Find the contract: --contract DIR, $CROUPIER_CONTRACT_DIR, upward from `start`, bundled.
+
+    `start` defaults to the current folder; a checkout's own contract wins over the bundled one.
+    """
+    if _cli_contract_dir is not None:
+        return ContractLocation(_cli_contract_dir, "--contract")
     env = os.environ.get("CROUPIER_CONTRACT_DIR")
     if env:
         root = Path(env).resolve()
-        if not (root / "spec" / "openapi.yaml").is_file():
+        if not _has_contract(root):
             raise ContractError(f"CROUPIER_CONTRACT_DIR={env} holds no spec/openapi.yaml")
-        return root
+        return ContractLocation(root, "CROUPIER_CONTRACT_DIR")
     here = Path(start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / "spec" / "openapi.yaml").is_file():
-            return candidate
-    installed = Path(__file__).resolve().parent.parent
-    if (installed / "spec" / "openapi.yaml").is_file():
-        return installed
+        if _has_contract(candidate):
+            return ContractLocation(candidate, "checkout")
+    packaged = _packaged()
+    if packaged is not None:
+        return packaged
     raise ContractError(
-        f"no spec/openapi.yaml in {here} or its parents; run from a contract checkout "
-        "or set CROUPIER_CONTRACT_DIR"
+        f"no spec/openapi.yaml in {here} or its parents, and none bundled with croupier; "
+        "pass --contract DIR or set CROUPIER_CONTRACT_DIR"
     )
+
+
+def contract_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """Return the folder holding spec/openapi.yaml (see `locate_contract` for the order)."""
+    return locate_contract(start).root
 
 
 @functools.lru_cache(maxsize=256)

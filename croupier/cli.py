@@ -1,18 +1,22 @@
 """The `croupier` command: one CLI whose subcommands live beside the code they drive.
 
-Each entry of COMMANDS names a typer-annotated function in its own package; importing the
-module must stay cheap (heavy imports go inside the function), so `croupier --help` is fast.
+Each entry of COMMANDS names a typer-annotated function in its own package. A command's
+module is imported only when that command runs: `croupier --help` reads each function's
+docstring from its source file, so it never pays for Schemathesis, FastAPI or MkDocs.
 Exit codes everywhere: 0 clean, 1 findings or failures, 2 could not run (one-line reason).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
-
-from croupier._contract import ContractError
+from typer.core import TyperCommand, TyperGroup
 
 __all__ = ["app", "main"]
 
@@ -26,8 +30,64 @@ COMMANDS: dict[str, str] = {
     "docs": "codegen._docs_command:docs",
 }
 
+
+def _source_docstring(target: str) -> str | None:
+    """The function's docstring read from its source file, without importing its package."""
+    module_name, _, func_name = target.partition(":")
+    top, *rest = module_name.split(".")
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level look-up runs no package code
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations)), *rest).with_suffix(".py")
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == func_name:
+            return ast.get_docstring(node)
+    return None
+
+
+def _load(name: str) -> Any:
+    """Import a command's module and build its click command (what `app.command` would)."""
+    module_name, _, func_name = COMMANDS[name].partition(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single.command(name, help=func.__doc__)(func)
+    command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a command in the help listing until the command is run."""
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: lists every command from COMMANDS, imports one only to run it."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, target in COMMANDS.items():
+            if name in self.commands:
+                continue
+            doc = _source_docstring(target)
+            self.commands[name] = _load(name) if doc is None else _Placeholder(name, help=doc)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and isinstance(command, _Placeholder):
+            command = self.commands[name] = _load(name)
+        return name, command, rest
+
+
 app = typer.Typer(
     name="croupier",
+    cls=_LazyGroup,
     help="Contract-first spec and conformance toolkit for casino provider/platform integrations.",
     no_args_is_help=True,
     add_completion=False,
@@ -52,25 +112,47 @@ def _root(
         is_eager=True,
         callback=_print_version,
     ),
+    contract: Annotated[
+        Path | None,
+        typer.Option(
+            "--contract",
+            metavar="DIR",
+            help="Use the contract in DIR (holds spec/openapi.yaml). Default: "
+            "$CROUPIER_CONTRACT_DIR, else the checkout around the current folder, else the one "
+            "bundled with croupier.",
+        ),
+    ] = None,
 ) -> None:
     """Lint, generate, serve, certify and evolve the provider/platform contract."""
+    if contract is not None:
+        from croupier._contract import use_contract_dir
+
+        use_contract_dir(contract)
 
 
-def _register() -> None:
-    for name, target in COMMANDS.items():
-        module_name, _, func_name = target.partition(":")
-        module = importlib.import_module(module_name)
-        func = getattr(module, func_name)
-        app.command(name, help=func.__doc__)(func)
-
-
-_register()
+def _command_name() -> str:
+    """`croupier <command>` as typed, for one-line messages raised outside a command."""
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]
+    name = next((w for w in words if w in COMMANDS), None)
+    return f"croupier {name}" if name else "croupier"
 
 
 def main() -> None:
     """Run the CLI; known failures become a one-line reason and exit code 2."""
+    from croupier._contract import ContractError
+    from croupier._extras import MissingExtra, extra_for_module
+
     try:
         app(standalone_mode=True)
+    except MissingExtra as exc:
+        typer.echo(f"{_command_name()}: cannot run: {exc}", err=True)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:
+        extra = extra_for_module(exc.name)
+        if extra is None:
+            raise
+        typer.echo(f"{_command_name()}: cannot run: {MissingExtra(extra)}", err=True)
+        sys.exit(2)
     except (ContractError, OSError) as exc:
-        typer.echo(f"croupier: cannot run: {exc}", err=True)
+        typer.echo(f"{_command_name()}: cannot run: {exc}", err=True)
         sys.exit(2)

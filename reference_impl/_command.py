@@ -37,6 +37,11 @@ def serve(
     """Run the sandbox: the contract on a real database, plus the sandbox control surface."""
     import os
 
+    from croupier._console import announce_contract, need_extra
+
+    need_extra("serve", "sandbox")
+    announce_contract("serve")
+
     import uvicorn
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError

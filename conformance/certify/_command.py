@@ -69,6 +69,7 @@ def certify(
     ] = 30,
 ) -> None:
     """Certify an implementation of the contract: fuzzing, scenarios and latency against x-slo."""
+    _keep_hypothesis_out_of_the_current_folder()
     from rich.console import Console
 
     from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
@@ -83,6 +84,7 @@ def certify(
         load_contract,
         sandbox_server,
     )
+    from croupier._console import announce_contract, need_extra
 
     if output_format not in ("text", "json"):
         _die(f"--format must be text or json, not {output_format!r}")
@@ -94,8 +96,11 @@ def certify(
         _die(f"unknown phase(s) {unknown_phases}; choose from {', '.join(PHASES)}")
     if max_examples < 1 or latency_samples < 1:
         _die("--max-examples and --latency-samples must be at least 1")
+    if sandbox:
+        need_extra("certify", "sandbox", "--sandbox")
+    location = announce_contract("certify")
     try:
-        contract = load_contract()
+        contract = load_contract(location.root)
         _ = contract.bundled
     except ContractError as exc:
         _die(str(exc))
@@ -145,3 +150,16 @@ def certify(
         verdict = "[bold green]PASSED[/]" if run.passed else "[bold red]FAILED[/]"
         console.print(f"certification {verdict} in {run.duration_s:.1f} s (seed {run.seed})")
     raise typer.Exit(0 if run.passed else 1)
+
+
+def _keep_hypothesis_out_of_the_current_folder() -> None:
+    """Hypothesis caches into ./.hypothesis/ by default; certify keeps it in the user's cache.
+
+    `HYPOTHESIS_STORAGE_DIRECTORY`, when set, still decides.
+    """
+    import os
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(cache / "croupier" / "hypothesis")

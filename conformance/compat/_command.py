@@ -17,7 +17,8 @@ def compat(
     documents: Annotated[
         list[str],
         typer.Argument(
-            help="[EARLIER …] BASE REVISION: OpenAPI/JSON Schema/Avro files, folders or git:REF.",
+            help="[EARLIER …] BASE REVISION: OpenAPI/JSON Schema/Avro files, contract folders,"
+            " git:REF, or bundled:VERSION (a release shipped with croupier, or bundled:current).",
             show_default=False,
         ),
     ],
@@ -70,7 +71,12 @@ def compat(
         day = dt.date.fromisoformat(today) if today else None
     except ValueError:
         raise _fail(f"--today {today!r} is not an ISO date") from None
+    from croupier._console import note
+
     try:
+        for arg in documents:
+            if arg.startswith("bundled:"):
+                note("compat", f"{arg} is {_describe_bundled(arg)}")
         level_map = _read_levels(levels) if levels else {}
         with tempfile.TemporaryDirectory(prefix="croupier-compat-") as work:
             loaded = [load_argument(arg, type_, Path(work)) for arg in documents]
@@ -98,3 +104,11 @@ def _read_levels(path: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         raise CompatError(f"{path}: the levels file must map rule ids to ERR, WARN or INFO")
     return {str(k): str(v).upper() for k, v in data.items()}
+
+
+def _describe_bundled(arg: str) -> str:
+    from conformance.compat._loader import bundled_contract
+    from croupier._contract import ContractLocation
+
+    root = bundled_contract(arg.partition(":")[2])
+    return ContractLocation(root, "bundled" if "_bundled" in root.parts else "source").describe()

@@ -1,4 +1,7 @@
-"""Turn a command-line argument into documents: a file, a contract folder, or `git:REF`."""
+"""Turn a command-line argument into documents: a file, a folder, `git:REF` or `bundled:V`.
+
+`bundled:VERSION` is a contract shipped inside croupier: a released version, or `current`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CompatError", "Loaded", "detect_type", "load_argument"]
+__all__ = ["CompatError", "Loaded", "bundled_contract", "detect_type", "load_argument"]
 
 TYPES = ("openapi", "jsonschema", "avro")
 
@@ -154,6 +157,22 @@ def _git_export(ref: str, into: Path) -> Path:
     return into
 
 
+def bundled_contract(version: str) -> Path:
+    """The folder of a contract shipped with croupier: `current`, or a released version."""
+    from croupier._contract import bundled_root, released_contracts
+
+    releases = released_contracts()
+    if version == "current":
+        root = bundled_root()
+        if root is None:
+            raise CompatError("bundled:current: this croupier carries no contract")
+        return root
+    if version in releases:
+        return releases[version]
+    known = ", ".join([*releases, "current"])
+    raise CompatError(f"bundled:{version}: croupier bundles {known}")
+
+
 def load_argument(arg: str, forced: str | None, workdir: Path | None = None) -> Loaded:
     """Load one argument; `workdir` receives `git:REF` exports (a temporary folder by default)."""
     if forced is not None and forced not in TYPES:
@@ -164,6 +183,8 @@ def load_argument(arg: str, forced: str | None, workdir: Path | None = None) -> 
             raise CompatError("git: needs a ref, as in git:v1.0.0")
         target = Path(tempfile.mkdtemp(prefix="croupier-compat-", dir=workdir))
         return _load_dir(_git_export(ref, target), arg, forced)
+    if arg.startswith("bundled:"):
+        return _load_dir(bundled_contract(arg[len("bundled:") :]), arg, forced)
     path = Path(arg)
     if path.is_dir():
         return _load_dir(path, arg, forced)

@@ -32,10 +32,11 @@ def lint(
     """Lint the contract: structure, then the house rules. Exit 1 on ERR findings."""
     from conformance.lint._engine import lint_contract
     from conformance.lint._registry import ERR, WARN
-    from croupier._contract import ContractError, contract_root
+    from croupier._console import announce_contract
+    from croupier._contract import ContractError
 
+    base = announce_contract("lint", root).root
     try:
-        base = Path(root).resolve() if root is not None else contract_root()
         findings = lint_contract(base)
     except ContractError as exc:
         typer.echo(f"croupier lint: cannot run: {exc}", err=True)

@@ -96,3 +96,11 @@ def on_files(files: Any, config: Any) -> Any:
             files.remove(existing)
         files.append(File.generated(config, path, content=markdown))
     return files
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """Rebuild on edits of the page builder too (it lives in the package, not beside mkdocs.yml)."""
+    import codegen._docs_pages as pages
+
+    server.watch(pages.__file__)
+    return server

@@ -35,3 +35,46 @@ def test_a_missing_contract_is_exit_2_with_one_line(tmp_path: Path) -> None:
 
 def test_an_unknown_option_is_exit_2() -> None:
     assert _croupier("lint", "--no-such-option").returncode == 2
+
+
+def test_help_and_version_import_no_command_module() -> None:
+    # What keeps `croupier --help` fast (bench/cli_startup_bench.py measures it): the listing
+    # reads each command's docstring from its source; its module loads only to run it.
+    heavy = [
+        "codegen",
+        "conformance",
+        "reference_impl",
+        "httpx",
+        "jsonschema",
+        "schemathesis",
+        "fastapi",
+        "sqlalchemy",
+        "mkdocs",
+        "yaml",
+    ]
+    code = (
+        "import sys; from croupier.cli import app\n"
+        "for args in (['--help'], ['--version']):\n"
+        "    try: app(args)\n"
+        "    except SystemExit: pass\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_listing_shows_each_commands_own_docstring() -> None:
+    import importlib
+
+    result = _croupier("--help")
+    flat = " ".join(result.stdout.replace("│", " ").split())
+    for name, target in COMMANDS.items():
+        module, _, func = target.partition(":")
+        first = getattr(importlib.import_module(module), func).__doc__.split(".")[0]
+        assert f"{name} {first}" in flat, name
+
+
+def test_a_command_runs_after_the_lazy_listing() -> None:
+    result = _croupier("lint", "--help")
+    assert result.returncode == 0 and "--strict" in result.stdout

@@ -351,3 +351,30 @@ def test_the_same_seed_generates_the_same_contract_cases(tmp_path: Any, contract
     assert first["stateful"]["status"] == "success" and first["stateful"]["requests"] > 0
     for phase in ("examples", "coverage", "fuzzing"):
         assert first[phase]["fingerprint"] and first[phase] == again[phase], phase
+
+
+@pytest.mark.slow
+def test_certify_leaves_no_hypothesis_folder_in_the_current_folder(
+    sandbox_app: Any, tmp_path: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    here, cache, reports = tmp_path / "here", tmp_path / "cache", tmp_path / "reports"
+    here.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    env["XDG_CACHE_HOME"] = str(cache)
+    with serve(sandbox_app()) as base_url:
+        result = subprocess.run(
+            [sys.executable, "-m", "croupier", "certify", "--base-url", base_url]
+            + ["--phases", "contract", "--only", "no-server-error", "--max-examples", "1"]
+            + ["--report-dir", str(reports), "--seed", "1"],
+            cwd=here,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in here.iterdir()) == []
+    assert (cache / "croupier" / "hypothesis").is_dir()
