@@ -15,7 +15,7 @@ import typer
 from croupier._contract import ContractError, ContractLocation, locate_contract
 from croupier._extras import MissingExtra, require_extra
 
-__all__ = ["announce_contract", "fail", "need_extra", "note"]
+__all__ = ["announce_contract", "fail", "need_extra", "note", "write_report"]
 
 
 def note(command: str, message: str) -> None:
@@ -63,3 +63,16 @@ def need_extra(command: str, extra: str, feature: str | None = None) -> None:
         require_extra(extra, feature)
     except MissingExtra as exc:
         fail(command, str(exc))
+
+
+def write_report(command: str, text: str, output: Path | None) -> None:
+    """The report on stdout, or into `output` (`--output FILE`) with a note saying where."""
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(command, f"--output {output}: {exc.strerror or exc}")
+    note(command, f"report written to {output}")

@@ -122,8 +122,22 @@ def _root(
             "bundled with croupier.",
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only reports and errors (no progress notes)."),
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours or styles (also: NO_COLOR=1).")
+    ] = False,
 ) -> None:
     """Lint, generate, serve, certify and evolve the provider/platform contract."""
+    import os
+
+    # Environment variables, so child processes (the sandbox of certify --sandbox) follow too.
+    if quiet:
+        os.environ["CROUPIER_QUIET"] = "1"
+    if no_color:
+        os.environ["NO_COLOR"] = "1"
     if contract is not None:
         from croupier._contract import use_contract_dir
 

@@ -90,6 +90,8 @@ def certify(
         _die(f"--format must be text or json, not {output_format!r}")
     if sandbox == (base_url is not None):
         _die("give exactly one of --base-url URL or --sandbox")
+    if base_url is not None:
+        _check_base_url(base_url)
     chosen_phases = tuple(p.strip() for p in phases.split(",") if p.strip())
     unknown_phases = [p for p in chosen_phases if p not in PHASES]
     if unknown_phases or not chosen_phases:
@@ -163,3 +165,16 @@ def _keep_hypothesis_out_of_the_current_folder() -> None:
         return
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(cache / "croupier" / "hypothesis")
+
+
+def _check_base_url(url: str) -> None:
+    """An http(s) URL with a host; `127.0.0.1:9` (no scheme) is named as such, not a 'refused'."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if "://" not in url:
+        _die(f"--base-url {url!r} has no scheme: write http://{url} or https://{url}")
+    if parts.scheme not in ("http", "https"):
+        _die(f"--base-url {url!r} has the scheme {parts.scheme!r}: use http or https")
+    if not parts.hostname:
+        _die(f"--base-url {url!r} names no host")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from pathlib import Path
 
 from conformance.lint._context import LintContext
+from conformance.lint._positions import locate
 from conformance.lint._registry import LEVELS, RULES, Finding
 from croupier._contract import ContractError, load_contract
 
@@ -53,7 +55,39 @@ def lint_contract(
         except ContractError as exc:
             hits = []
             findings.append(Finding(rule.id, level, "", "", f"could not check: {exc}"))
+        except Exception as exc:  # e.g. an unresolvable $ref: ref-resolves says where it is
+            hits = []
+            findings.append(Finding(rule.id, level, "", "", f"could not check: {_one_line(exc)}"))
         for hit in hits:
-            findings.append(Finding(rule.id, level, hit.file, hit.pointer, hit.message))
+            findings.append(Finding(rule.id, level, hit.file, hit.pointer, _short(hit.message)))
     unique = {(f.file, f.pointer, f.id, f.message): f for f in findings}
-    return [unique[k] for k in sorted(unique)]
+    return [_placed(contract.root, unique[k]) for k in sorted(unique)]
+
+
+_MAX_MESSAGE = 300
+
+
+def _short(message: str) -> str:
+    """A finding's message on one readable line (a library error may quote a whole document)."""
+    if len(message) <= _MAX_MESSAGE:
+        return message
+    return message[: _MAX_MESSAGE - 15].rstrip() + " … (truncated)"
+
+
+def _one_line(exc: Exception) -> str:
+    """A short reason: an unresolvable reference by its ref, anything else by its first line."""
+    ref = getattr(exc, "ref", None)
+    if isinstance(ref, str):
+        return f"{type(exc).__name__}: unresolvable reference {ref!r}"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return _short(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+
+
+def _placed(root: Path, finding: Finding) -> Finding:
+    """The finding with the line and column its pointer lands on in its file."""
+    if not finding.file:
+        return finding
+    position = locate(root / finding.file, finding.pointer)
+    if position is None:
+        return finding
+    return dataclasses.replace(finding, line=position[0], column=position[1])

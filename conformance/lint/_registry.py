@@ -45,13 +45,17 @@ class Finding:
     file: str
     pointer: str
     message: str
+    line: int = 0  # 1-based position of `pointer` in `file`; 0 when unknown
+    column: int = 0
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | int]:
         """The JSON shape of a finding."""
         return {
             "id": self.id,
             "level": self.level,
             "file": self.file,
+            "line": self.line,
+            "column": self.column,
             "pointer": self.pointer,
             "message": self.message,
         }
@@ -98,6 +102,7 @@ from conformance.lint import (  # noqa: E402, F401
     _rules_headers,
     _rules_money,
     _rules_operations,
+    _rules_refs,
     _rules_schemas,
     _rules_structure,
 )

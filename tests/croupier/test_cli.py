@@ -78,3 +78,22 @@ def test_the_listing_shows_each_commands_own_docstring() -> None:
 def test_a_command_runs_after_the_lazy_listing() -> None:
     result = _croupier("lint", "--help")
     assert result.returncode == 0 and "--strict" in result.stdout
+
+
+def test_quiet_prints_only_the_report() -> None:
+    loud = _croupier("lint")
+    quiet = _croupier("--quiet", "lint")
+    assert loud.returncode == quiet.returncode == 0
+    assert "using contract" in loud.stderr and quiet.stderr == ""
+    assert quiet.stdout == loud.stdout
+
+
+def test_no_color_reaches_the_environment_of_the_command() -> None:
+    code = (
+        "import os, sys; from croupier.cli import app\n"
+        "try: app(['--no-color', '--quiet', 'lint'])\n"
+        "except SystemExit: pass\n"
+        "print(os.environ.get('NO_COLOR'), os.environ.get('CROUPIER_QUIET'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "1 1", result.stderr

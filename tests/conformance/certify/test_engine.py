@@ -378,3 +378,18 @@ def test_certify_leaves_no_hypothesis_folder_in_the_current_folder(
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(p.name for p in here.iterdir()) == []
     assert (cache / "croupier" / "hypothesis").is_dir()
+
+
+# A --base-url without a usable scheme or host is named as such (exit 2), before any request.
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("127.0.0.1:9", "has no scheme: write http://127.0.0.1:9 or https://127.0.0.1:9"),
+        ("ftp://127.0.0.1:9", "has the scheme 'ftp': use http or https"),
+        ("http:///v1", "names no host"),
+    ],
+)
+def test_cli_names_a_base_url_without_scheme_or_host(url: str, reason: str) -> None:
+    result = CliRunner().invoke(app, ["certify", "--base-url", url])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"croupier certify: cannot run: --base-url {url!r} {reason}"

@@ -122,7 +122,13 @@ def test_cli_exit_1_on_an_err_finding_in_text_format() -> None:
     result = runner.invoke(app, ["lint", str(FIXTURES / "no-number-type")])
     assert result.exit_code == 1
     assert "no-number-type" in result.output
-    assert "spec/openapi.yaml#/components/schemas/Thing/properties/weight/type" in result.output
+    # file:line:column first (what editors and CI annotations read), the JSON pointer after
+    assert re.search(
+        r"^spec/openapi\.yaml:\d+:\d+: ERR no-number-type: .*"
+        r"\[#/components/schemas/Thing/properties/weight/type\]$",
+        result.output,
+        re.M,
+    ), result.output
 
 
 def test_cli_json_format() -> None:
@@ -132,7 +138,10 @@ def test_cli_json_format() -> None:
     assert report["ok"] is False
     assert report["counts"]["ERR"] == len(report["findings"]) >= 1
     assert {f["id"] for f in report["findings"]} == {"mandatory-headers"}
-    assert set(report["findings"][0]) == {"id", "level", "file", "pointer", "message"}
+    assert set(report["findings"][0]) == {
+        "id", "level", "file", "line", "column", "pointer", "message"
+    }
+    assert report["findings"][0]["line"] >= 1 and report["findings"][0]["column"] >= 1
 
 
 def test_cli_warn_passes_unless_strict() -> None:
