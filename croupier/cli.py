@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "gen": "codegen._command:gen",
     "serve": "reference_impl._command:serve",
     "certify": "conformance.certify._command:certify",
+    "certify-provider": "conformance.provider._command:certify_provider",
+    "provider-sim": "conformance.provider._command:provider_sim",
     "compat": "conformance.compat._command:compat",
     "docs": "codegen._docs_command:docs",
 }
