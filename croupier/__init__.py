@@ -27,6 +27,7 @@ if _typing.TYPE_CHECKING:
         load_document,
         locate_contract,
     )
+    from croupier._event_bundle import bundle_event_schema
     from croupier._extras import MissingExtra, require_extra
     from croupier._money import (
         CURRENCY_EXPONENTS,
@@ -63,6 +64,7 @@ _HOME: dict[str, str] = {
     "contract_root": "_contract",
     "load_contract": "_contract",
     "load_document": "_contract",
+    "bundle_event_schema": "_event_bundle",
     "locate_contract": "_contract",
     "MissingExtra": "_extras",
     "require_extra": "_extras",
@@ -99,6 +101,7 @@ __all__ = [
     "SignatureError",
     "__version__",
     "body_digest",
+    "bundle_event_schema",
     "bundle_openapi",
     "canonical_string",
     "contract_root",

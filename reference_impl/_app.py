@@ -38,6 +38,7 @@ from reference_impl._domain._time import iso
 from reference_impl._platform import Answer, CallContext, Platform, request_hash
 from reference_impl._recorder import CONTROL_OPERATIONS, Recorder, RecordingMiddleware
 from reference_impl._render import dumps
+from reference_impl._schema_registry import REGISTRY_PREFIX, SchemaRegistry
 from reference_impl._store import Store
 from reference_impl._validation import OPENAPI_URI, SANDBOX_URI, BodyValidator, parse_json
 
@@ -621,7 +622,8 @@ def create_app(database_url: str, **options: Any) -> Any:
     """Build the sandbox app on a database URL (sqlite+aiosqlite:/// or postgresql+psycopg://).
 
     Options: session_minutes (60), token_ttl (3600), nats_url (event relay to NATS JetStream;
-    default $CROUPIER_NATS_URL), relay_interval (seconds, 0.2), pool_size (10), contract.
+    default $CROUPIER_NATS_URL), relay_interval (seconds, 0.2), pool_size (10), contract,
+    registry_json_policy (the schema registry's JSON Schema policy, default confluent-strict).
     """
     contract = options.pop("contract", None) or load_contract()
     options.setdefault("nats_url", os.environ.get("CROUPIER_NATS_URL") or None)
@@ -631,6 +633,7 @@ def create_app(database_url: str, **options: Any) -> Any:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.store.create_all()
         await state.sandbox.seed()
+        await registry.preload()
         if state.nats_url:
             from reference_impl._relay import Relay
 
@@ -654,6 +657,8 @@ def create_app(database_url: str, **options: Any) -> Any:
         lifespan=lifespan,
     )
     app.state.sandbox = state
+    registry = SchemaRegistry(state.store, contract, options.get("registry_json_policy"))
+    app.mount(REGISTRY_PREFIX, registry.app)
 
     for op in operations(contract.bundled):
         if op.operation_id == "getHealth":

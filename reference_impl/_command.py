@@ -73,6 +73,7 @@ def serve(
     typer.echo(f"  sign with:  key id {a.key_id} / secret {a.secret}")
     typer.echo(f"              key id {b.key_id} / secret {b.secret} (rotation key, also active)")
     typer.echo(f"  token:      POST http://{host}:{port}/oauth/token (client id + secret as above)")
+    typer.echo(f"  registry:   http://{host}:{port}/registry (Confluent-compatible)")
     if nats:
         typer.echo(
             f"  relay:      outbox -> {nats} (JetStream, subject croupier.events.<tenant>.<player>)"

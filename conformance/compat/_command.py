@@ -18,7 +18,8 @@ def compat(
         list[str],
         typer.Argument(
             help="[EARLIER …] BASE REVISION: OpenAPI/JSON Schema/Avro files, contract folders,"
-            " git:REF, or bundled:VERSION (a release shipped with croupier, or bundled:current).",
+            " git:REF, bundled:VERSION (a release shipped with croupier, or bundled:current)"
+            " or registry:URL/SUBJECT[@N] (a schema registry subject).",
             show_default=False,
         ),
     ],

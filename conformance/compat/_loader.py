@@ -1,6 +1,7 @@
 """Turn a command-line argument into documents: a file, a folder, `git:REF` or `bundled:V`.
 
 `bundled:VERSION` is a contract shipped inside croupier: a released version, or `current`.
+`registry:URL/SUBJECT` is read by `_registry_source`.
 """
 
 from __future__ import annotations
@@ -177,6 +178,10 @@ def load_argument(arg: str, forced: str | None, workdir: Path | None = None) -> 
     """Load one argument; `workdir` receives `git:REF` exports (a temporary folder by default)."""
     if forced is not None and forced not in TYPES:
         raise CompatError(f"--type must be one of {', '.join(TYPES)}, not {forced!r}")
+    if arg.startswith("registry:"):
+        from conformance.compat._registry_source import load_registry
+
+        return load_registry(arg, forced)
     if arg.startswith("git:"):
         ref = arg[4:]
         if not ref:
