@@ -57,7 +57,9 @@ def test_a_registered_evolution_is_read_by_version(registry: str) -> None:
     v2 = {**v1, "fields": [*v1["fields"], {"name": "b", "type": "int", "default": 0}]}
     for schema in (v1, v2):
         r = httpx.post(
-            f"{registry}/subjects/{subject}/versions", json={"schema": json.dumps(schema)}
+            f"{registry}/subjects/{subject}/versions",
+            json={"schema": json.dumps(schema)},
+            timeout=120,
         )
         assert r.status_code == 200, r.text
     code, out = run(f"registry:{registry}/{subject}@1", f"registry:{registry}/{subject}")
