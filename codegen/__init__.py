@@ -1,8 +1,9 @@
-"""Generators: typed models and Avro twins from the contract. Imports only `croupier`.
+"""Generators: typed models, Avro twins and the AsyncAPI document. Imports only `croupier`.
 
 `codegen/generated/` is written by `croupier gen` alone and is never edited by hand.
 """
 
+from codegen._asyncapi import asyncapi_document, delivery_facts, generate_asyncapi
 from codegen._avro import avro_schema_for, generate_avro, normalise_event
 from codegen._command import generate_all, stale_files
 from codegen._models import event_model_names, generate_models, referenced_files
@@ -10,9 +11,12 @@ from codegen._settings import GenSettings, load_settings
 
 __all__ = [
     "GenSettings",
+    "asyncapi_document",
     "avro_schema_for",
+    "delivery_facts",
     "event_model_names",
     "generate_all",
+    "generate_asyncapi",
     "generate_avro",
     "generate_models",
     "load_settings",

@@ -12,6 +12,7 @@ __all__ = ["gen", "generate_all", "stale_files"]
 
 def generate_all(root: Path) -> dict[str, str]:
     """Relative path -> expected content of every file `croupier gen` owns for the contract."""
+    from codegen._asyncapi import generate_asyncapi
     from codegen._avro import generate_avro
     from codegen._models import generate_models
     from codegen._settings import load_settings
@@ -21,6 +22,7 @@ def generate_all(root: Path) -> dict[str, str]:
     settings = load_settings(contract.root)
     files = generate_models(contract, settings)
     files.update(generate_avro(contract, settings))
+    files.update(generate_asyncapi(contract, settings))
     return dict(sorted(files.items()))
 
 
@@ -34,6 +36,8 @@ def _owned_files(root: Path) -> list[str]:
         base = root / folder
         if base.is_dir():
             found += [p.relative_to(root).as_posix() for p in base.glob(pattern)]
+    if (root / settings.asyncapi_file).is_file():
+        found.append(settings.asyncapi_file)
     return sorted(found)
 
 
@@ -62,7 +66,7 @@ def gen(
         typer.Option("--check", help="Write nothing; exit 1 naming each missing or stale file."),
     ] = False,
 ) -> None:
-    """Generate Pydantic models (codegen/generated/) and Avro twins (schemas/avro/)."""
+    """Generate Pydantic models (codegen/generated/), Avro twins and the AsyncAPI document."""
     from croupier._console import announce_contract, need_extra
     from croupier._contract import ContractError
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen._docs_asyncapi import ASYNCAPI_PAGE, asyncapi_page
 from croupier import Contract, load_document
 
 __all__ = [
@@ -1037,6 +1038,7 @@ def reference_pages(
     for catalog in catalogs if catalogs is not None else load_catalogs():
         pages[catalog.page] = catalog_page(catalog)
     pages[CHANGELOG_PAGE] = changelog_page(contract)
+    pages[ASYNCAPI_PAGE] = asyncapi_page(contract)
     return pages
 
 

@@ -14,12 +14,13 @@ __all__ = ["GenSettings", "file_sha256", "header_lines", "load_settings"]
 _DEFAULTS: dict[str, Any] = {
     "output_dir": "codegen/generated",
     "avro_dir": "schemas/avro",
+    "asyncapi_file": "schemas/asyncapi.yaml",
     "avro_namespace": "croupier.events",
     "target_python_version": "3.11",
     "output_model_type": "pydantic_v2.BaseModel",
     "strict_types": ["str", "bool", "int"],
 }
-_OWN_KEYS = ("output_dir", "avro_dir", "avro_namespace")
+_OWN_KEYS = ("output_dir", "avro_dir", "asyncapi_file", "avro_namespace")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class GenSettings:
     output_dir: str
     avro_dir: str
     avro_namespace: str
+    asyncapi_file: str = "schemas/asyncapi.yaml"
     model_options: dict[str, Any] = field(default_factory=dict)
     source: str = "(built-in defaults)"
 
@@ -54,6 +56,7 @@ def load_settings(root: Path) -> GenSettings:
         output_dir=str(table["output_dir"]),
         avro_dir=str(table["avro_dir"]),
         avro_namespace=str(table["avro_namespace"]),
+        asyncapi_file=str(table.get("asyncapi_file") or _DEFAULTS["asyncapi_file"]),
         model_options=options,
         source=source,
     )

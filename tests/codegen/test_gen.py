@@ -247,9 +247,12 @@ def test_public_surface() -> None:
     assert codegen.__all__ == sorted(codegen.__all__)
     assert codegen.__all__ == [
         "GenSettings",
+        "asyncapi_document",
         "avro_schema_for",
+        "delivery_facts",
         "event_model_names",
         "generate_all",
+        "generate_asyncapi",
         "generate_avro",
         "generate_models",
         "load_settings",
