@@ -35,6 +35,8 @@ from reference_impl._control import CLIENTS, Sandbox
 from reference_impl._domain import DomainError, error_body
 from reference_impl._domain._errors import catalog_entry
 from reference_impl._domain._time import iso
+from reference_impl._lag import LagReport, lag_budget
+from reference_impl._metrics import MetricsMiddleware, Observability
 from reference_impl._platform import Answer, CallContext, Platform, request_hash
 from reference_impl._recorder import CONTROL_OPERATIONS, Recorder, RecordingMiddleware
 from reference_impl._render import dumps
@@ -659,6 +661,11 @@ def create_app(database_url: str, **options: Any) -> Any:
     app.state.sandbox = state
     registry = SchemaRegistry(state.store, contract, options.get("registry_json_policy"))
     app.mount(REGISTRY_PREFIX, registry.app)
+    observed = Observability(LagReport(state.store, lag_budget(contract)))
+    own_routes: dict[str, Callable[[Request, Operation], Awaitable[Response]]] = {
+        "getEventLag": lambda request, op: observed.event_lag(request),
+        "getMetrics": lambda request, op: observed.metrics(request),
+    }
 
     for op in operations(contract.bundled):
         if op.operation_id == "getHealth":
@@ -674,7 +681,7 @@ def create_app(database_url: str, **options: Any) -> Any:
     for op in operations(contract.sandbox_bundled):
         app.add_api_route(
             op.path,
-            _endpoint(state.control_call, op),
+            _endpoint(own_routes.get(op.operation_id, state.control_call), op),
             methods=[op.method],
             include_in_schema=False,
             name=op.operation_id,
@@ -713,4 +720,5 @@ def create_app(database_url: str, **options: Any) -> Any:
     app.add_exception_handler(StarletteHTTPException, http_exception)
     app.add_middleware(RecordingMiddleware, recorder=state.recorder)
     app.add_middleware(TraceMiddleware)
+    app.add_middleware(MetricsMiddleware, histogram=observed.requests)
     return app

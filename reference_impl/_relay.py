@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from reference_impl._store import Control, OutboxEvent, Store
+from reference_impl._store import Control, OutboxEvent, Store, now_us
 
 __all__ = ["STREAM", "Relay", "subject_for"]
 
@@ -132,5 +132,5 @@ class Relay:
                 await self._js.publish(subject, data, headers={"Nats-Msg-Id": row.event_id})
                 if "duplicate_delivery" in kinds:
                     await self._js.publish(subject, data)
-                row.delivered = True
+                row.delivered, row.published_us = True, now_us()
             return len(rows)

@@ -350,6 +350,7 @@ class SchemaRegistry:
                 body = data.encode() if isinstance(data, str) else dumps(data)
                 return Response(body, status_code=status, media_type=MEDIA_TYPE)
 
+            endpoint.__name__ = f"registry.{call.__name__}"  # the metrics' operation label
             return Route(path, endpoint, methods=list(methods))
 
         return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +61,7 @@ __all__ = [
     "Store",
     "Token",
     "default_database_url",
+    "now_us",
 ]
 
 # Execution option marking a connection that only reads.
@@ -67,6 +69,11 @@ _READ_ONLY = "croupier_read_only"
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def now_us() -> int:
+    """Wall-clock time in microseconds since the epoch."""
+    return time.time_ns() // 1000
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -260,6 +267,10 @@ class OutboxEvent(Base):
     txid: Mapped[int | None] = mapped_column(
         BigInteger, nullable=True, server_default=FetchedValue()
     )
+    # Wall-clock microseconds (never the sandbox clock): written, and published by the relay;
+    # their difference is the event's outbox-to-bus lag (`reference_impl._lag`).
+    created_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=now_us)
+    published_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class InboundEvent(Base):
@@ -297,6 +308,8 @@ class Control(Base):
 _ADDED_COLUMNS = (
     ("controls", "clock_offset", "INTEGER NOT NULL DEFAULT 0"),
     ("outbox", "txid", "BIGINT"),
+    ("outbox", "created_us", "BIGINT"),
+    ("outbox", "published_us", "BIGINT"),
 )
 
 # PostgreSQL (>= 13) fills outbox.txid with the inserting transaction's id.

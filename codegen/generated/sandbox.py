@@ -3,7 +3,7 @@
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
 # source: spec/openapi.yaml sha256=94968f2fbb9200bba3acab92a435484113326e2eb0ad0808a88d3f8a4867c89d
-# source: spec/sandbox.yaml sha256=d8d99dbe293c29ea2025e9728b9fe2f6da40b81538c088f8f502c1e38bf0dd43
+# source: spec/sandbox.yaml sha256=bd80cb8f4a7d23d94c42fed6e57d0b5609fdcd97ed479aaaf2f011fd7f26581b
 
 from __future__ import annotations
 
@@ -326,6 +326,63 @@ class Degradation(BaseModel):
     jackpots: StrictBool
     """
     Jackpot contributions and awards work.
+    """
+
+
+class Budget(BaseModel):
+    """
+    The contract's lag budget (empty when it declares none).
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    p95_ms: StrictInt | None = None
+    """
+    The p95 lag may not exceed this.
+    """
+    max_ms: StrictInt | None = None
+    """
+    No event's lag may exceed this.
+    """
+
+
+class EventLag(BaseModel):
+    """
+    Outbox-to-bus lag of the last published events, and the budget.
+    """
+
+    measured: Annotated[StrictInt, Field(ge=0)]
+    """
+    How many published events the figures cover (at most window).
+    """
+    window: Annotated[StrictInt, Field(ge=1)]
+    """
+    The most recent published events looked at.
+    """
+    undelivered: Annotated[StrictInt, Field(ge=0)]
+    """
+    Events in the outbox not yet published.
+    """
+    p50_ms: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    Median lag in milliseconds (absent when nothing was measured).
+    """
+    p95_ms: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    95th percentile lag in milliseconds (nearest rank).
+    """
+    max_ms: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    Largest lag in milliseconds.
+    """
+    budget: Budget
+    """
+    The contract's lag budget (empty when it declares none).
+    """
+    within_budget: StrictBool | None = None
+    """
+    Whether p95 and max are within the budget (absent when not measured).
     """
 
 

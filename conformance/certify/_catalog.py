@@ -7,6 +7,7 @@ from typing import Any
 from conformance.certify import (  # noqa: F401 - importing registers the scenarios
     _sc_bonus,
     _sc_conservation,
+    _sc_delivery,
     _sc_events,
     _sc_idempotency,
     _sc_isolation,

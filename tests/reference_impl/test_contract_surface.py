@@ -18,7 +18,8 @@ def test_routes_equal_contract_and_sandbox_operations(tmp_path):
         for op in operations(doc)
     }
     assert route_set(app) == expected
-    assert len(expected) == 13 + 18 + 6  # 6: recordings, HAR export, fault scripts
+    # 6: recordings, HAR export, fault scripts; 2: getEventLag, getMetrics
+    assert len(expected) == 13 + 18 + 6 + 2
 
 
 def test_public_surface():
