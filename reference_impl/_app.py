@@ -35,6 +35,7 @@ from reference_impl._control import CLIENTS, Sandbox
 from reference_impl._domain import DomainError, error_body
 from reference_impl._domain._errors import catalog_entry
 from reference_impl._domain._time import iso
+from reference_impl._event_chaos import chaos_page
 from reference_impl._lag import LagReport, lag_budget
 from reference_impl._metrics import MetricsMiddleware, Observability
 from reference_impl._platform import Answer, CallContext, Platform, request_hash
@@ -557,7 +558,10 @@ class SandboxApp:
         if operation_id == "putDegradation":
             return await sb.put_degradation(body)
         if operation_id == "listEmittedEvents":
-            return await sb.list_events(*self._event_query(request))
+            query = self._event_query(request)
+            status, page = await sb.list_events(*query)
+            faults = (await self.platform.read_controls()).faults
+            return status, await chaos_page(self.store, faults, page, query[2])
         if operation_id in CONTROL_OPERATIONS:
             return await self.recorder.control(operation_id, request, body)
         raise DomainError("NOT_FOUND", f"no control operation {operation_id}")
@@ -661,7 +665,9 @@ def create_app(database_url: str, **options: Any) -> Any:
     app.state.sandbox = state
     registry = SchemaRegistry(state.store, contract, options.get("registry_json_policy"))
     app.mount(REGISTRY_PREFIX, registry.app)
-    observed = Observability(LagReport(state.store, lag_budget(contract)))
+    observed = Observability(
+        LagReport(state.store, lag_budget(contract), relay=bool(state.nats_url))
+    )
     own_routes: dict[str, Callable[[Request, Operation], Awaitable[Response]]] = {
         "getEventLag": lambda request, op: observed.event_lag(request),
         "getMetrics": lambda request, op: observed.metrics(request),

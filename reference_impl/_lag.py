@@ -43,9 +43,10 @@ _MEASURED = (OutboxEvent.published_us.is_not(None), OutboxEvent.created_us.is_no
 class LagReport:
     """Reads the lag of delivered events from the outbox."""
 
-    def __init__(self, store: Store, budget: dict[str, int]) -> None:
+    def __init__(self, store: Store, budget: dict[str, int], relay: bool = False) -> None:
         self.store = store
         self.budget = budget
+        self.relay = relay
 
     async def summary(self) -> dict[str, Any]:
         """getEventLag: p50/p95/max of the last WINDOW published events, against the budget."""
@@ -67,6 +68,7 @@ class LagReport:
                 )
             ).one()
         out: dict[str, Any] = {
+            "relay": self.relay,
             "measured": len(lags),
             "window": WINDOW,
             "undelivered": int(waiting[0] or 0),

@@ -6,9 +6,8 @@ in the transaction that read them. On PostgreSQL only rows whose transaction is 
 every running one are taken (`Store.outbox_visible`), so a later position does not go out
 before an earlier one still being committed. One relay at a time publishes (SQLite's write
 lock, a PostgreSQL advisory lock), so per-player order holds with several workers.
-Fault rules `duplicate_delivery` (each event sent a second time without Nats-Msg-Id, so
-consumers really see it twice) and `out_of_order` (a batch shuffled across players,
-each player's order kept) exercise consumers.
+Delivery fault rules (`reference_impl._event_chaos`: duplicates, reordering across and
+within players, delay, stall) exercise consumers.
 """
 
 from __future__ import annotations
@@ -20,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from reference_impl._event_chaos import Delivery, delivery_rules, shuffle_across_players
 from reference_impl._store import Control, OutboxEvent, Store, now_us
 
-__all__ = ["STREAM", "Relay", "subject_for"]
+__all__ = ["STREAM", "Relay", "shuffle_across_players", "subject_for"]
 
 log = logging.getLogger("croupier.relay")
 STREAM = "CROUPIER_EVENTS"
@@ -36,20 +36,6 @@ def _token(value: str) -> str:
 def subject_for(tenant_id: str, player_id: str) -> str:
     """The subject of a player's events (the partition key tenant/player)."""
     return f"croupier.events.{_token(tenant_id)}.{_token(player_id)}"
-
-
-def shuffle_across_players(rows: list[Any], rng: random.Random) -> list[Any]:
-    """Interleave players at random while keeping each player's events in order."""
-    queues: dict[str, list[Any]] = {}
-    for row in rows:
-        queues.setdefault(f"{row.tenant_id}/{row.player_id}", []).append(row)
-    out = []
-    while queues:
-        key = rng.choice(sorted(queues))
-        out.append(queues[key].pop(0))
-        if not queues[key]:
-            del queues[key]
-    return out
 
 
 class Relay:
@@ -124,13 +110,14 @@ class Relay:
             if not rows:
                 return 0
             control = await s.get(Control, 1)
-            kinds = {r["kind"] for r in (control.faults if control else []) or []}
-            ordered = shuffle_across_players(rows, self._rng) if "out_of_order" in kinds else rows
-            for row in ordered:
+            faults = (control.faults if control else []) or []
+            chaos = Delivery(delivery_rules(faults, "relay"), self._rng)
+            due = chaos.due(rows, [r.created_us for r in rows])
+            for row in chaos.ordered(due):
                 subject = subject_for(row.tenant_id, row.player_id)
                 data = row.body.encode()
                 await self._js.publish(subject, data, headers={"Nats-Msg-Id": row.event_id})
-                if "duplicate_delivery" in kinds:
+                if chaos.duplicated():
                     await self._js.publish(subject, data)
                 row.delivered, row.published_us = True, now_us()
-            return len(rows)
+            return len(due)

@@ -3,7 +3,7 @@
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
 # source: spec/openapi.yaml sha256=94968f2fbb9200bba3acab92a435484113326e2eb0ad0808a88d3f8a4867c89d
-# source: spec/sandbox.yaml sha256=bd80cb8f4a7d23d94c42fed6e57d0b5609fdcd97ed479aaaf2f011fd7f26581b
+# source: spec/sandbox.yaml sha256=13172bfa22e7239f36384891eb71b69e476544764e32f71f2a9a102dc1eaafef
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ class TriggerInput(BaseModel):
 
 class Kind(StrEnum):
     """
-    What to inject.
+    What to inject. delay, timeout and error act on requests; duplicate_delivery (every event twice), out_of_order (shuffled across players), reorder_within_player (a player's events swapped pairwise), delay_delivery (each event held until delay_ms old) and stall (nothing delivered) act on event delivery while the rule is in force.
     """
 
     delay = 'delay'
@@ -213,6 +213,9 @@ class Kind(StrEnum):
     error = 'error'
     duplicate_delivery = 'duplicate_delivery'
     out_of_order = 'out_of_order'
+    reorder_within_player = 'reorder_within_player'
+    delay_delivery = 'delay_delivery'
+    stall = 'stall'
 
 
 class Status2(IntEnum):
@@ -235,15 +238,15 @@ class FaultRule(BaseModel):
     )
     operation_id: Annotated[StrictStr, Field(pattern='^([A-Za-z]+|\\*)$')]
     """
-    operationId of openapi.yaml, or * for every operation.
+    operationId of openapi.yaml, or * for every operation. A delivery fault (duplicate_delivery, out_of_order, reorder_within_player, delay_delivery, stall) acts on the relay, or on GET /sandbox/events instead when this is listEmittedEvents (two rules fault both paths).
     """
     kind: Kind
     """
-    What to inject.
+    What to inject. delay, timeout and error act on requests; duplicate_delivery (every event twice), out_of_order (shuffled across players), reorder_within_player (a player's events swapped pairwise), delay_delivery (each event held until delay_ms old) and stall (nothing delivered) act on event delivery while the rule is in force.
     """
     delay_ms: Annotated[StrictInt | None, Field(ge=0, le=30000)] = 0
     """
-    Delay before answering (delay, timeout).
+    Delay before answering (delay, timeout), or the age an event must reach before delivery (delay_delivery).
     """
     status: Status2 | None = 503
     """
@@ -352,6 +355,10 @@ class EventLag(BaseModel):
     Outbox-to-bus lag of the last published events, and the budget.
     """
 
+    relay: StrictBool
+    """
+    Whether a relay publishes the outbox to a bus (croupier serve --nats).
+    """
     measured: Annotated[StrictInt, Field(ge=0)]
     """
     How many published events the figures cover (at most window).

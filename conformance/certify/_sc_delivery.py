@@ -42,21 +42,20 @@ def event_lag_within_budget(ctx: ScenarioContext) -> None:
         if lag.get("measured", 0) > 0 and lag.get("undelivered", 1) == 0:
             break
         time.sleep(0.2)
-    if not lag.get("measured"):
-        raise NotApplicable(
-            "no event reached a bus: the target publishes none (run the sandbox with --nats)"
-        )
+    if not lag.get("relay", True):
+        raise NotApplicable("the target relays no events to a bus (run the sandbox with --nats)")
+    ctx.expect(
+        lag.get("undelivered", 0) == 0,
+        f"{lag.get('undelivered')} events still in the outbox after {_WAIT_S:.0f} s "
+        "(a stalled relay)",
+    )
     ctx.note(
         f"lag over {lag['measured']} events: p50 {lag.get('p50_ms')} ms, p95 "
         f"{lag.get('p95_ms')} ms, max {lag.get('max_ms')} ms; budget p95 "
         f"{budget.get('p95_ms')} ms, max {budget.get('max_ms')} ms"
     )
-    ctx.expect(
-        lag.get("undelivered", 0) == 0,
-        f"{lag.get('undelivered')} events still in the outbox after {_WAIT_S:.0f} s",
-    )
     for key in ("p95_ms", "max_ms"):
-        if key in budget:
+        if key in budget and key in lag:
             ctx.expect(
                 float(lag.get(key, 0)) <= budget[key],
                 f"outbox-to-bus lag {key.removesuffix('_ms')} is {lag.get(key)} ms, over the "
