@@ -11,6 +11,7 @@ if _typing.TYPE_CHECKING:
     from croupier._client import (
         ALL_SCOPES,
         SANDBOX_CREDENTIALS,
+        SANDBOX_ED25519_CREDENTIALS,
         SANDBOX_ROTATION_CREDENTIALS,
         ContractClient,
         Credentials,
@@ -29,6 +30,7 @@ if _typing.TYPE_CHECKING:
     )
     from croupier._event_bundle import bundle_event_schema
     from croupier._extras import MissingExtra, require_extra
+    from croupier._identity import Identity
     from croupier._money import (
         CURRENCY_EXPONENTS,
         InvalidAmount,
@@ -37,12 +39,18 @@ if _typing.TYPE_CHECKING:
     )
     from croupier._sandbox_process import SandboxError, free_port, sandbox_server
     from croupier._signing import (
+        ALGORITHMS,
+        COVERED_HEADERS,
         SIGNATURE_HEADER,
         SignatureError,
+        SignedHeader,
+        VerificationKey,
         body_digest,
-        canonical_string,
+        legacy_sign_request,
+        legacy_signature_base,
         parse_signature_header,
         sign_request,
+        signature_base,
         verify_signature,
     )
 
@@ -52,6 +60,7 @@ __version__ = "0.1.0"
 _HOME: dict[str, str] = {
     "ALL_SCOPES": "_client",
     "SANDBOX_CREDENTIALS": "_client",
+    "SANDBOX_ED25519_CREDENTIALS": "_client",
     "SANDBOX_ROTATION_CREDENTIALS": "_client",
     "ContractClient": "_client",
     "Credentials": "_client",
@@ -68,6 +77,7 @@ _HOME: dict[str, str] = {
     "locate_contract": "_contract",
     "MissingExtra": "_extras",
     "require_extra": "_extras",
+    "Identity": "_identity",
     "CURRENCY_EXPONENTS": "_money",
     "InvalidAmount": "_money",
     "format_minor": "_money",
@@ -75,38 +85,51 @@ _HOME: dict[str, str] = {
     "SandboxError": "_sandbox_process",
     "free_port": "_sandbox_process",
     "sandbox_server": "_sandbox_process",
+    "ALGORITHMS": "_signing",
+    "COVERED_HEADERS": "_signing",
     "SIGNATURE_HEADER": "_signing",
     "SignatureError": "_signing",
+    "SignedHeader": "_signing",
+    "VerificationKey": "_signing",
     "body_digest": "_signing",
-    "canonical_string": "_signing",
+    "legacy_sign_request": "_signing",
+    "legacy_signature_base": "_signing",
     "parse_signature_header": "_signing",
     "sign_request": "_signing",
+    "signature_base": "_signing",
     "verify_signature": "_signing",
 }
 
 __all__ = [
+    "ALGORITHMS",
     "ALL_SCOPES",
+    "COVERED_HEADERS",
     "CURRENCY_EXPONENTS",
     "Contract",
     "ContractClient",
     "ContractError",
     "ContractLocation",
     "Credentials",
+    "Identity",
     "InvalidAmount",
     "MissingExtra",
     "SANDBOX_CREDENTIALS",
+    "SANDBOX_ED25519_CREDENTIALS",
     "SANDBOX_ROTATION_CREDENTIALS",
     "SIGNATURE_HEADER",
     "SandboxError",
     "SignatureError",
+    "SignedHeader",
+    "VerificationKey",
     "__version__",
     "body_digest",
     "bundle_event_schema",
     "bundle_openapi",
-    "canonical_string",
     "contract_root",
     "format_minor",
     "free_port",
+    "legacy_sign_request",
+    "legacy_signature_base",
     "load_contract",
     "load_document",
     "locate_contract",
@@ -117,6 +140,7 @@ __all__ = [
     "require_extra",
     "sandbox_server",
     "sign_request",
+    "signature_base",
     "verify_signature",
 ]
 

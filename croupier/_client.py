@@ -15,11 +15,13 @@ from typing import Any
 
 import httpx
 
+from croupier._identity import Identity
 from croupier._signing import SIGNATURE_HEADER, sign_request
 
 __all__ = [
     "ALL_SCOPES",
     "SANDBOX_CREDENTIALS",
+    "SANDBOX_ED25519_CREDENTIALS",
     "SANDBOX_ROTATION_CREDENTIALS",
     "ContractClient",
     "Credentials",
@@ -32,19 +34,55 @@ ALL_SCOPES = ("sessions:write", "bets:write", "settlements:write", "events:publi
 
 @dataclass(frozen=True)
 class Credentials:
-    """Who calls: brand, region, provider, and the key that signs and fetches tokens."""
+    """Who calls: brand, region, provider, and the keys that sign and fetch tokens.
+
+    `secret` is the OAuth2 client secret and, without `private_key`, the HMAC signing secret.
+    With `private_key` (Ed25519, PEM text) requests are signed with Ed25519 under `key_id`.
+    `client_id` is the OAuth2 client (default: the key id, as for the sandbox's HMAC keys).
+    """
 
     key_id: str
     secret: str
     brand: str = "brand_demo"
     region: str = "MT"
     provider: str = "prov_demo"
+    client_id: str | None = None
+    private_key: str | None = field(default=None, repr=False)
 
+    @property
+    def identity(self) -> Identity:
+        """The (provider, brand, region) these credentials speak for."""
+        return Identity(self.provider, self.brand, self.region)
+
+    @property
+    def oauth_client_id(self) -> str:
+        """The client id of the token request."""
+        return self.client_id or self.key_id
+
+    @property
+    def signing_key(self) -> str:
+        """What `sign_request` signs with: the Ed25519 private key, else the HMAC secret."""
+        return self.private_key or self.secret
+
+
+# The sandbox's published Ed25519 test key (never use it anywhere else): registered in the
+# sandbox under key id sbx-ed-2026a for the OAuth2 client sbx-2026a.
+_SANDBOX_ED25519_PEM = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIGNyb3VwaWVyLXNhbmRib3gtZWQyNTUxOS0yMDI2YSEh\n"
+    "-----END PRIVATE KEY-----\n"
+)
 
 # The sandbox's seeded credentials (`croupier serve` prints them). A second key,
 # SANDBOX_ROTATION_CREDENTIALS, is active at the same time to exercise key rotation.
 SANDBOX_CREDENTIALS = Credentials(key_id="sbx-2026a", secret="sandbox-secret-a")
 SANDBOX_ROTATION_CREDENTIALS = Credentials(key_id="sbx-2026b", secret="sandbox-secret-b")
+SANDBOX_ED25519_CREDENTIALS = Credentials(
+    key_id="sbx-ed-2026a",
+    secret="sandbox-secret-a",
+    client_id="sbx-2026a",
+    private_key=_SANDBOX_ED25519_PEM,
+)
 
 _counter = itertools.count(1)
 
@@ -77,7 +115,7 @@ class ContractClient:
                 self.token_path,
                 data={
                     "grant_type": "client_credentials",
-                    "client_id": self.credentials.key_id,
+                    "client_id": self.credentials.oauth_client_id,
                     "client_secret": self.credentials.secret,
                     "scope": " ".join(self.scopes),
                 },
@@ -101,19 +139,15 @@ class ContractClient:
         timestamp: int | None = None,
     ) -> dict[str, str]:
         """Build the headers of one call; callers may drop or overwrite any of them."""
-        headers = {
-            "X-Trace-Id": trace_id or new_trace_id(),
-            "X-Brand-Id": self.credentials.brand,
-            "X-Region": self.credentials.region,
-            "X-Provider-Id": self.credentials.provider,
-        }
+        headers = {"X-Trace-Id": trace_id or new_trace_id(), **self.credentials.identity.headers()}
         if body:
             headers["Content-Type"] = "application/json"
         if idempotency_key is not None:
             headers["X-Idempotency-Key"] = idempotency_key
         if sign:
+            creds = self.credentials
             headers[SIGNATURE_HEADER] = sign_request(
-                method, path, body, self.credentials.key_id, self.credentials.secret, timestamp
+                method, path, body, creds.key_id, creds.signing_key, timestamp, headers=headers
             )
         if bearer:
             headers["Authorization"] = f"Bearer {self.token()}"

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "provider-sim": "conformance.provider._command:provider_sim",
     "compat": "conformance.compat._command:compat",
     "docs": "codegen._docs_command:docs",
+    "keys": "croupier._keys:keys_app",
+    "audit": "reference_impl._audit_command:audit_app",
 }
 
 
@@ -51,6 +53,15 @@ def _source_docstring(target: str) -> str | None:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == func_name:
             return ast.get_docstring(node)
+        # A group of sub-commands: `name = typer.Typer(..., help="...")`.
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == func_name for t in node.targets)
+            and isinstance(node.value, ast.Call)
+        ):
+            for keyword in node.value.keywords:
+                if keyword.arg == "help" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
     return None
 
 
@@ -58,6 +69,10 @@ def _load(name: str) -> Any:
     """Import a command's module and build its click command (what `app.command` would)."""
     module_name, _, func_name = COMMANDS[name].partition(":")
     func = getattr(importlib.import_module(module_name), func_name)
+    if isinstance(func, typer.Typer):  # a group of sub-commands, e.g. `keys new`
+        group = typer.main.get_command(func)
+        group.name = name
+        return group
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     single.command(name, help=func.__doc__)(func)
     command = typer.main.get_command(single)

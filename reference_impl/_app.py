@@ -26,12 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from croupier import (
     SIGNATURE_HEADER,
     Contract,
+    Identity,
     SignatureError,
     load_contract,
     new_trace_id,
-    verify_signature,
 )
-from reference_impl._control import CLIENTS, Sandbox
+from reference_impl._audit import audit_actor
+from reference_impl._auth import Authenticator, ControlGuard, SandboxKey, duplicated_header
+from reference_impl._control import Sandbox
 from reference_impl._domain import DomainError, error_body
 from reference_impl._domain._errors import catalog_entry
 from reference_impl._domain._time import iso
@@ -52,7 +54,6 @@ log = logging.getLogger("croupier.sandbox")
 MAX_BODY_BYTES = 64 * 1024
 _TRACE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-SECRETS = {client_id: secret for client_id, (secret, _) in CLIENTS.items()}
 
 # Mandatory headers other than the trace id: name -> pattern.
 _HEADERS = {
@@ -117,6 +118,8 @@ class TraceMiddleware:
         state = scope.setdefault("state", {})
         state["trace_id"] = trace_id
         state["trace_valid"] = valid
+        path = str(scope.get("path", ""))
+        audit_actor("control" if path.startswith("/sandbox") else "api", trace_id)
         started = False
 
         async def send_with_trace(message: Message) -> None:
@@ -266,7 +269,11 @@ class SandboxApp:
         self.validator = BodyValidator(contract.bundled, contract.sandbox_bundled)
         self.recorder = Recorder(self.store, self.sandbox, contract)
         self.nats_url: str | None = options.get("nats_url")
-        self._tokens: dict[str, tuple[set[str], float]] = {}
+        self.auth = Authenticator(options.get("legacy_keys") or ())
+        self.control_guard = ControlGuard(
+            bool(options.get("control", True)), options.get("control_token")
+        )
+        self._tokens: dict[str, tuple[set[str], float, str]] = {}
         self.relay: Any = None
 
     # ---------------------------------------------------------------- contract pipeline
@@ -317,7 +324,7 @@ class SandboxApp:
                 )
         return values[0], values[1], values[2], key or ""
 
-    async def _token(self, request: Request, op: Operation) -> None:
+    async def _token(self, request: Request, op: Operation, key: SandboxKey) -> None:
         trace_id = request.state.trace_id
         header = request.headers.get("authorization") or ""
         scheme, _, token = header.partition(" ")
@@ -330,11 +337,12 @@ class SandboxApp:
         if cached is None:
             found = await self.sandbox.token_scopes(token[:64])
             if found is not None:
-                cached = (found[0], found[1].timestamp())
+                cached = (found[0], found[1].timestamp(), found[2])
                 self._tokens[token] = cached
         if cached is None:
             raise _Refusal(_error("INVALID_TOKEN", "unknown bearer token", trace_id))
-        scopes, expiry = cached
+        scopes, expiry, client_id = cached
+        self.auth.check_token(client_id, key)
         # Tokens expire on the sandbox clock (the signature skew check uses the real one).
         if time.time() + await self.platform.clock_offset() >= expiry:
             raise _Refusal(_error("INVALID_TOKEN", "the bearer token has expired", trace_id))
@@ -354,18 +362,24 @@ class SandboxApp:
         write = op.body_ref is not None
         try:
             brand, region, provider, key = self._headers(request, op, write)
+            twice = duplicated_header(request.headers.items())
+            if twice is not None:
+                return _error(
+                    "INVALID_HEADER", f"{twice} is sent more than once", trace_id, {"header": twice}
+                )
             raw = await _read_body(request)
             try:
-                verify_signature(
+                signer = self.auth.verify(
                     request.headers.get(SIGNATURE_HEADER),
                     request.method,
                     _signed_path(request),
                     raw,
-                    SECRETS,
+                    request.headers.items(),
                 )
             except SignatureError as exc:
                 return _error("INVALID_SIGNATURE", str(exc), trace_id)
-            await self._token(request, op)
+            signer.grant.check(Identity(provider, brand, region))
+            await self._token(request, op, signer)
             params = dict(request.path_params)
             for name, pattern in op.path_params.items():
                 if not pattern.match(params.get(name, "")):
@@ -467,6 +481,8 @@ class SandboxApp:
                         f"no such {name.removesuffix('_id')}",
                         trace_id,
                     )
+            if op.operation_id != "issueToken":
+                self.control_guard.check(request.headers.getlist("x-control-token"))
             if op.operation_id == "issueToken":
                 status, data = await self._issue_token(request, raw)
                 return Response(
@@ -488,6 +504,20 @@ class SandboxApp:
             return refusal.response
         except DomainError as exc:
             return _domain_response(exc, trace_id)
+
+    def guarded(
+        self, handler: Callable[[Request, Operation], Awaitable[Response]]
+    ) -> Callable[[Request, Operation], Awaitable[Response]]:
+        """A control route of its own, behind the control token like the others."""
+
+        async def call(request: Request, op: Operation) -> Response:
+            try:
+                self.control_guard.check(request.headers.getlist("x-control-token"))
+            except DomainError as exc:
+                return _domain_response(exc, request.state.trace_id)
+            return await handler(request, op)
+
+        return call
 
     async def _issue_token(self, request: Request, raw: bytes) -> tuple[int, Any]:
         ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -629,7 +659,9 @@ def create_app(database_url: str, **options: Any) -> Any:
 
     Options: session_minutes (60), token_ttl (3600), nats_url (event relay to NATS JetStream;
     default $CROUPIER_NATS_URL), relay_interval (seconds, 0.2), pool_size (10), contract,
-    registry_json_policy (the schema registry's JSON Schema policy, default confluent-strict).
+    registry_json_policy (the schema registry's JSON Schema policy, default confluent-strict),
+    legacy_keys (key ids that still accept 1.0 signatures; none), control (False switches the
+    control surface off), control_token (the control surface then needs X-Control-Token).
     """
     contract = options.pop("contract", None) or load_contract()
     options.setdefault("nats_url", os.environ.get("CROUPIER_NATS_URL") or None)
@@ -685,9 +717,15 @@ def create_app(database_url: str, **options: Any) -> Any:
             name=op.operation_id,
         )
     for op in operations(contract.sandbox_bundled):
+        control = op.path.startswith("/sandbox")
+        if control and not state.control_guard.enabled:
+            continue  # switched off: the control routes do not exist (404 NOT_FOUND)
+        handler = own_routes.get(op.operation_id)
+        if handler is not None and control:
+            handler = state.guarded(handler)
         app.add_api_route(
             op.path,
-            _endpoint(own_routes.get(op.operation_id, state.control_call), op),
+            _endpoint(handler or state.control_call, op),
             methods=[op.method],
             include_in_schema=False,
             name=op.operation_id,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 __all__ = ["serve"]
 
 DB_ENV = "CROUPIER_SANDBOX_DB"
 NATS_ENV = "CROUPIER_NATS_URL"
+LEGACY_ENV = "CROUPIER_LEGACY_SIGNATURE_KEYS"
+CONTROL_TOKEN_ENV = "CROUPIER_CONTROL_TOKEN"
+CONTROL_ENV = "CROUPIER_CONTROL"
 
 
 def app_factory():  # type: ignore[no-untyped-def]
@@ -16,7 +21,14 @@ def app_factory():  # type: ignore[no-untyped-def]
 
     from reference_impl._app import create_app
 
-    return create_app(os.environ[DB_ENV], nats_url=os.environ.get(NATS_ENV) or None)
+    legacy = [k for k in os.environ.get(LEGACY_ENV, "").split(",") if k]
+    return create_app(
+        os.environ[DB_ENV],
+        nats_url=os.environ.get(NATS_ENV) or None,
+        legacy_keys=legacy,
+        control=os.environ.get(CONTROL_ENV, "on") != "off",
+        control_token=os.environ.get(CONTROL_TOKEN_ENV) or None,
+    )
 
 
 def serve(
@@ -33,6 +45,29 @@ def serve(
         None, "--nats", envvar=NATS_ENV, help="NATS URL: relay the event outbox to JetStream."
     ),
     log_level: str = typer.Option("warning", "--log-level", help="Uvicorn log level."),
+    legacy_signatures: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--legacy-signatures",
+            help="Also accept the 1.0 signature scheme (no alg=, covers no header) for this key "
+            "id (repeatable; default: none). The key's brand binding is still checked.",
+        ),
+    ] = None,
+    control_token: Annotated[
+        str | None,
+        typer.Option(
+            "--control-token",
+            envvar=CONTROL_TOKEN_ENV,
+            help="Protect the sandbox control surface: every /sandbox call then needs "
+            "X-Control-Token with this value.",
+        ),
+    ] = None,
+    no_control: Annotated[
+        bool,
+        typer.Option(
+            "--no-control", help="Switch the sandbox control surface off (its paths are 404)."
+        ),
+    ] = False,
 ) -> None:
     """Run the sandbox: the contract on a real database, plus the sandbox control surface."""
     import os
@@ -46,7 +81,13 @@ def serve(
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from croupier import SANDBOX_CREDENTIALS, SANDBOX_ROTATION_CREDENTIALS, load_contract
+    from croupier import (
+        SANDBOX_CREDENTIALS,
+        SANDBOX_ED25519_CREDENTIALS,
+        SANDBOX_ROTATION_CREDENTIALS,
+        load_contract,
+    )
+    from reference_impl._auth import Authenticator
     from reference_impl._store import default_database_url
 
     load_contract()  # fail early (exit 2) when run outside a contract checkout
@@ -59,7 +100,20 @@ def serve(
     if backend not in ("sqlite", "postgresql"):
         typer.echo(f"croupier: cannot run: unsupported database {backend!r}", err=True)
         raise typer.Exit(2)
+    legacy_signatures = list(legacy_signatures or [])
+    try:
+        Authenticator(legacy_signatures)
+    except ValueError as exc:
+        typer.echo(f"croupier: cannot run: --legacy-signatures: {exc}", err=True)
+        raise typer.Exit(2) from None
     os.environ[DB_ENV] = url
+    os.environ[LEGACY_ENV] = ",".join(legacy_signatures)
+    if no_control and control_token:
+        typer.echo("croupier: cannot run: give --control-token or --no-control, not both", err=True)
+        raise typer.Exit(2)
+    os.environ[CONTROL_ENV] = "off" if no_control else "on"
+    if control_token:
+        os.environ[CONTROL_TOKEN_ENV] = control_token
     if nats:
         os.environ[NATS_ENV] = nats
     shown = make_url(url).render_as_string(hide_password=True)
@@ -72,8 +126,25 @@ def serve(
     )
     typer.echo(f"  sign with:  key id {a.key_id} / secret {a.secret}")
     typer.echo(f"              key id {b.key_id} / secret {b.secret} (rotation key, also active)")
+    typer.echo(
+        f"              key id {SANDBOX_ED25519_CREDENTIALS.key_id} (Ed25519, "
+        "croupier.SANDBOX_ED25519_CREDENTIALS)"
+    )
+    typer.echo(
+        "  signatures: 1.1 (covered headers); 1.0 accepted for: "
+        + (", ".join(legacy_signatures) or "no key")
+    )
     typer.echo(f"  token:      POST http://{host}:{port}/oauth/token (client id + secret as above)")
     typer.echo(f"  registry:   http://{host}:{port}/registry (Confluent-compatible)")
+    if no_control:
+        typer.echo("  control:    off (--no-control): /sandbox/* answers 404")
+    elif control_token:
+        typer.echo("  control:    protected: /sandbox/* needs X-Control-Token (--control-token)")
+    else:
+        typer.echo(
+            "  control:    OPEN to anyone who reaches this port (players, money, clock); "
+            "protect it with --control-token or switch it off with --no-control"
+        )
     if nats:
         typer.echo(
             f"  relay:      outbox -> {nats} (JetStream, subject croupier.events.<tenant>.<player>)"

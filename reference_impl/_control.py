@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from croupier import SANDBOX_CREDENTIALS, SANDBOX_ROTATION_CREDENTIALS, InvalidAmount, parse_amount
+from croupier import SANDBOX_CREDENTIALS, InvalidAmount, parse_amount
+from reference_impl._auth import CLIENTS
 from reference_impl._domain import (
     DEFAULT_CONTRIBUTIONS,
     DomainError,
@@ -35,16 +36,9 @@ from reference_impl._render import (
     session_json,
 )
 from reference_impl._store import Bet, Bonus, Control, OutboxEvent, Player, Pool, Token
+from reference_impl._tenancy import DEFAULT_BRAND, DEFAULT_REGION
 
 __all__ = ["CLIENTS", "SEED_PLAYERS", "SEED_POOLS", "Sandbox"]
-
-SCOPES = ("sessions:write", "bets:write", "settlements:write", "events:publish")
-
-# client id -> (secret, scopes): the same pairs sign requests (both active: key rotation).
-CLIENTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    SANDBOX_CREDENTIALS.key_id: (SANDBOX_CREDENTIALS.secret, SCOPES),
-    SANDBOX_ROTATION_CREDENTIALS.key_id: (SANDBOX_ROTATION_CREDENTIALS.secret, SCOPES),
-}
 
 # player id -> (currency, cash, limits)
 SEED_PLAYERS: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -250,6 +244,8 @@ class Sandbox:
             )
             player.kyc = body.get("kyc", "allow")
             player.blocked = bool(body.get("blocked", False))
+            player.brand_id = body.get("brand_id") or player.brand_id or DEFAULT_BRAND
+            player.region = body.get("region") or player.region or DEFAULT_REGION
             await s.flush()
             return 200, await self._player_view(s, player)
 
@@ -497,10 +493,10 @@ class Sandbox:
             "scope": " ".join(wanted),
         }
 
-    async def token_scopes(self, token: str) -> tuple[set[str], datetime] | None:
-        """The scopes and expiry of a stored token, or None."""
+    async def token_scopes(self, token: str) -> tuple[set[str], datetime, str] | None:
+        """The scopes, expiry and client id of a stored token, or None."""
         async with self.store.session() as s, s.begin():
             row = await s.get(Token, token)
         if row is None:
             return None
-        return set(row.scopes.split()), row.expires_at
+        return set(row.scopes.split()), row.expires_at, row.client_id

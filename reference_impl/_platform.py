@@ -21,7 +21,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from croupier import InvalidAmount, parse_amount
+from croupier import Identity, InvalidAmount, parse_amount
+from reference_impl import _tenancy as tenancy
 from reference_impl._domain import (
     DEFAULT_CONTRIBUTIONS,
     BonusFunds,
@@ -71,6 +72,11 @@ class CallContext:
     region: str
     trace_id: str
     idempotency_key: str | None = None
+
+    @property
+    def identity(self) -> Identity:
+        """The (provider, brand, region) of the call."""
+        return Identity(self.provider, self.brand, self.region)
 
 
 @dataclass
@@ -393,12 +399,14 @@ class Platform:
             at=now,
         )
 
-    async def _player(self, s: AsyncSession, player_id: str, lock: bool = True) -> Player:
+    async def _player(
+        self, s: AsyncSession, player_id: str, lock: bool = True, ctx: CallContext | None = None
+    ) -> Player:
         query = select(Player).where(Player.player_id == player_id)
         if lock:
             query = query.with_for_update()
         player = (await s.execute(query)).scalar_one_or_none()
-        if player is None:
+        if player is None or (ctx is not None and not tenancy.player_visible(player, ctx)):
             raise DomainError("PLAYER_NOT_FOUND", f"no player {player_id}")
         return player
 
@@ -413,12 +421,14 @@ class Platform:
             )
         ).scalar_one_or_none()
 
-    async def _session(self, s: AsyncSession, session_id: str, lock: bool = False) -> Session:
+    async def _session(
+        self, s: AsyncSession, session_id: str, lock: bool = False, ctx: CallContext | None = None
+    ) -> Session:
         query = select(Session).where(Session.session_id == session_id)
         if lock:
             query = query.with_for_update()
         session = (await s.execute(query)).scalar_one_or_none()
-        if session is None:
+        if session is None or (ctx is not None and not tenancy.session_visible(session, ctx)):
             raise DomainError("SESSION_NOT_FOUND", f"no session {session_id}")
         return session
 
@@ -697,7 +707,7 @@ class Platform:
             raise DomainError(
                 "NEW_SESSIONS_DISABLED", "new sessions are disabled; open sessions keep working"
             )
-        player = await self._player(s, body["player_id"])
+        player = await self._player(s, body["player_id"], ctx=ctx)
         if game_type(body["game_id"]) is None:
             raise DomainError("GAME_NOT_FOUND", f"game {body['game_id']} is not in the catalog")
         if body["currency"] != player.currency:
@@ -745,13 +755,13 @@ class Platform:
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """Operation getSession."""
-        return 200, session_json(await self._session(s, body["session_id"]), now)
+        return 200, session_json(await self._session(s, body["session_id"], ctx=ctx), now)
 
     async def end_session(
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """Operation endSession."""
-        session = await self._session(s, body["session_id"], lock=True)
+        session = await self._session(s, body["session_id"], lock=True, ctx=ctx)
         if session.ended_at is not None:
             raise DomainError("SESSION_CLOSED", f"session {session.session_id} already ended")
         if now >= session.expires_at:
@@ -767,7 +777,7 @@ class Platform:
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """authorizeBet: hold the stake (cash first, then bonus)."""
-        player = await self._player(s, body["player_id"])
+        player = await self._player(s, body["player_id"], ctx=ctx)
         cur = player.currency
         stake = _amount(body["stake"], cur, "stake", positive=True)
         existing = await self._bet(s, ctx, body["bet_id"])
@@ -778,7 +788,7 @@ class Platform:
         gtype = game_type(body["game_id"])
         if gtype is None:
             raise DomainError("GAME_NOT_FOUND", f"game {body['game_id']} is not in the catalog")
-        session = await self._session(s, body["session_id"], lock=True)
+        session = await self._session(s, body["session_id"], lock=True, ctx=ctx)
         if session.player_id != player.player_id:
             raise DomainError(
                 "VALIDATION_FAILED",
@@ -952,7 +962,7 @@ class Platform:
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """settleBet: capture the hold, credit the win (jackpot parts from their pools)."""
-        player = await self._player(s, body["player_id"])
+        player = await self._player(s, body["player_id"], ctx=ctx)
         cur = player.currency
         bet = await self._bet(s, ctx, body["bet_id"])
         if bet is None or bet.player_id != player.player_id:
@@ -1132,7 +1142,7 @@ class Platform:
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """rollbackBet: release the hold, or leave a tombstone for an unknown bet."""
-        player = await self._player(s, body["player_id"])
+        player = await self._player(s, body["player_id"], ctx=ctx)
         cur = player.currency
         bet = await self._bet(s, ctx, body["bet_id"])
         if bet is None:
@@ -1313,7 +1323,7 @@ class Platform:
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """Operation getBalance (forfeits expired bonuses first)."""
-        player = await self._player(s, body["player_id"])
+        player = await self._player(s, body["player_id"], ctx=ctx)
         await self.expire_bonuses(s, ctx, player, now)
         return 200, balance_json(player)
 
@@ -1321,10 +1331,10 @@ class Platform:
         self, s: AsyncSession, ctx: CallContext, body: Any, controls: Controls, now: datetime
     ) -> tuple[int, Any]:
         """checkResponsibleGaming: the authorize rules, without moving money."""
-        player = await self._player(s, body["player_id"], lock=False)
+        player = await self._player(s, body["player_id"], lock=False, ctx=ctx)
         session = None
         if body.get("session_id") is not None:
-            session = await self._session(s, body["session_id"])
+            session = await self._session(s, body["session_id"], ctx=ctx)
         stake = None
         if body.get("stake") is not None:
             stake = _amount(body["stake"], player.currency, "stake", positive=True)

@@ -126,6 +126,11 @@ class Player(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     limits: Mapped[Any] = mapped_column(JSONText, default=dict)
     seeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Tenancy and residency: only this brand sees the player, only in this region.
+    brand_id: Mapped[str] = mapped_column(
+        String(64), default="brand_demo", server_default="brand_demo"
+    )
+    region: Mapped[str] = mapped_column(String(16), default="MT", server_default="MT")
 
 
 class Session(Base):
@@ -310,6 +315,8 @@ _ADDED_COLUMNS = (
     ("outbox", "txid", "BIGINT"),
     ("outbox", "created_us", "BIGINT"),
     ("outbox", "published_us", "BIGINT"),
+    ("players", "brand_id", "VARCHAR(64) NOT NULL DEFAULT 'brand_demo'"),
+    ("players", "region", "VARCHAR(16) NOT NULL DEFAULT 'MT'"),
 )
 
 # PostgreSQL (>= 13) fills outbox.txid with the inserting transaction's id.

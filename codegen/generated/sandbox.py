@@ -2,8 +2,8 @@
 # source: schemas/common/currency.json sha256=9c253857fb5dedb13c4521a252ba844aa620c54d9b077e3fb9bc414e638fc730
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
-# source: spec/openapi.yaml sha256=94968f2fbb9200bba3acab92a435484113326e2eb0ad0808a88d3f8a4867c89d
-# source: spec/sandbox.yaml sha256=13172bfa22e7239f36384891eb71b69e476544764e32f71f2a9a102dc1eaafef
+# source: spec/openapi.yaml sha256=9cc2baf7d63b81508638adcc77bad5f710cc82282215a52f4add1088be109ff0
+# source: spec/sandbox.yaml sha256=ca0346d8886d34ce95b8932a51be476e4a9125229213ac83ab7563999ebe2759
 
 from __future__ import annotations
 
@@ -869,6 +869,8 @@ class Code(StrEnum):
     INVALID_SIGNATURE = 'INVALID_SIGNATURE'
     INVALID_TOKEN = 'INVALID_TOKEN'
     INSUFFICIENT_SCOPE = 'INSUFFICIENT_SCOPE'
+    TENANT_MISMATCH = 'TENANT_MISMATCH'
+    REGION_NOT_ALLOWED = 'REGION_NOT_ALLOWED'
     INSUFFICIENT_FUNDS = 'INSUFFICIENT_FUNDS'
     PLAYER_BLOCKED = 'PLAYER_BLOCKED'
     KYC_DENIED = 'KYC_DENIED'
@@ -1153,6 +1155,14 @@ class TestPlayerInput(BaseModel):
     blocked: StrictBool | None = False
     """
     Whether the operator blocked the account.
+    """
+    brand_id: Annotated[StrictStr | None, Field(pattern='^[a-z0-9_-]{1,64}$')] = None
+    """
+    The brand the player belongs to (only its keys see the player); default brand_demo, kept when omitted on an existing player.
+    """
+    region: Annotated[StrictStr | None, Field(pattern='^[A-Z]{2}(-[A-Z0-9]{1,3})?$')] = None
+    """
+    The region the player's data resides in (served only to calls with this X-Region); default MT, kept when omitted on an existing player.
     """
 
 

@@ -122,16 +122,21 @@ def _probe_replay(response: Any, view: ResponseView) -> None:
 class _Signer:
     """A `requests` auth: signs the prepared request (final path and body bytes)."""
 
-    def __init__(self, key_id: str, secret: str) -> None:
+    def __init__(self, key_id: str, key: str) -> None:
         self.key_id = key_id
-        self.secret = secret
+        self.key = key
 
     def __call__(self, request: Any) -> Any:
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
         request.headers["X-Signature"] = sign_request(
-            request.method, request.path_url, body, self.key_id, self.secret
+            request.method,
+            request.path_url,
+            body,
+            self.key_id,
+            self.key,
+            headers=request.headers.items(),
         )
         return request
 
@@ -198,7 +203,7 @@ def run_contract_phase(
     )
     schema = schemathesis.openapi.from_dict(raw, config=config)
     creds = target.credentials
-    signer = _Signer(creds.key_id, creds.secret)
+    signer = _Signer(creds.key_id, creds.signing_key)
 
     class ContractAuth:
         """Bearer token, mandatory headers and the signature, except where a case negates them."""

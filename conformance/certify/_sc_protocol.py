@@ -66,14 +66,18 @@ def bad_signature(ctx: ScenarioContext) -> None:
     body = _settle_body(ctx)
     unsigned = ctx.post("/v1/bets/settle", body, sign=False)
     ctx.expect_status(unsigned, 401, "INVALID_SIGNATURE", "unsigned settle")
-    other = sign_request("POST", "/v1/bets/settle", b'{"other":1}', creds.key_id, creds.secret)
-    wrong = ctx.post("/v1/bets/settle", body, extra={"X-Signature": other})
+    path = "/v1/bets/settle"
+    headers = creds.identity.headers()
+    other = sign_request("POST", path, b'{"other":1}', creds.key_id, creds.secret, headers=headers)
+    wrong = ctx.post(path, body, extra={"X-Signature": other})
     ctx.expect_status(wrong, 401, "INVALID_SIGNATURE", "settle signed over another body")
-    wrong_secret = sign_request("POST", "/v1/bets/settle", b"{}", creds.key_id, creds.secret + "x")
-    forged = ctx.post("/v1/bets/settle", {}, extra={"X-Signature": wrong_secret})
+    wrong_secret = sign_request(
+        "POST", path, b"{}", creds.key_id, creds.secret + "x", headers=headers
+    )
+    forged = ctx.post(path, {}, extra={"X-Signature": wrong_secret})
     ctx.expect_status(forged, 401, "INVALID_SIGNATURE", "settle signed with a wrong secret")
-    unknown = sign_request("POST", "/v1/bets/settle", b"{}", "no-such-key", creds.secret)
-    reply = ctx.post("/v1/bets/settle", {}, extra={"X-Signature": unknown})
+    unknown = sign_request("POST", path, b"{}", "no-such-key", creds.secret, headers=headers)
+    reply = ctx.post(path, {}, extra={"X-Signature": unknown})
     ctx.expect_status(reply, 401, "INVALID_SIGNATURE", "settle signed with an unknown key id")
 
 

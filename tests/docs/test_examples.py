@@ -15,16 +15,32 @@ import pytest
 
 from croupier import (
     SANDBOX_CREDENTIALS,
+    SANDBOX_ED25519_CREDENTIALS,
     ContractClient,
+    VerificationKey,
     sandbox_server,
     sign_request,
     verify_signature,
 )
+from reference_impl._auth import SANDBOX_ED25519_PUBLIC_PEM
 
 from .conftest import ROOT, build_env
 
 DOCS = ROOT / "docs"
 FIXED_TS = 1795000000
+BODY = (
+    b'{"bet_id":"b-1001","round_id":"r-5001","session_id":"ses_4f9c1a2b3c4d5e6f",'
+    b'"player_id":"p_demo_1","game_id":"game_slots_demo",'
+    b'"stake":{"amount":"1.00","currency":"EUR"}}'
+)
+HEADERS = {
+    "X-Trace-Id": "trc-worked-example-1",
+    "X-Brand-Id": "brand_demo",
+    "X-Provider-Id": "prov_demo",
+    "X-Region": "MT",
+    "X-Idempotency-Key": "idem-worked-example-1",
+}
+SECRETS = {SANDBOX_CREDENTIALS.key_id: SANDBOX_CREDENTIALS.secret}
 
 
 def blocks(page: str) -> dict[str, str]:
@@ -57,28 +73,51 @@ def _needs_openssl() -> None:
 
 
 def test_security_page_has_the_worked_examples():
-    assert {"sign_example.py", "sign_example.sh", "sign_example.out", "send_signed.sh"} <= set(
-        blocks("security.md")
-    )
+    assert {
+        "sign_example.py",
+        "sign_example.sh",
+        "sign_example.out",
+        "send_signed.sh",
+        "sign_ed25519.py",
+    } <= set(blocks("security.md"))
 
 
 def test_python_worked_example_prints_what_the_core_signs():
     example = blocks("security.md")
     out = _run([sys.executable, "-c"], example["sign_example.py"])
     assert out == example["sign_example.out"]
-    body = (
-        b'{"bet_id":"b-1001","round_id":"r-5001","session_id":"ses_4f9c1a2b3c4d5e6f",'
-        b'"player_id":"p_demo_1","game_id":"game_slots_demo",'
-        b'"stake":{"amount":"1.00","currency":"EUR"}}'
-    )
     expected = sign_request(
-        "POST", "/v1/bets/authorize", body, "sbx-2026a", "sandbox-secret-a", FIXED_TS
+        "POST",
+        "/v1/bets/authorize",
+        BODY,
+        "sbx-2026a",
+        "sandbox-secret-a",
+        FIXED_TS,
+        headers=HEADERS,
     )
     assert f"X-Signature: {expected}\n" in out
-    # ...and the platform's verifier accepts it at that time.
+    # ...and the platform's verifier accepts it at that time, and only with those headers.
     header = out.split("X-Signature: ", 1)[1].strip()
-    secrets = {SANDBOX_CREDENTIALS.key_id: SANDBOX_CREDENTIALS.secret}
-    assert verify_signature(header, "POST", "/v1/bets/authorize", body, secrets, now=FIXED_TS)
+    target = "/v1/bets/authorize"
+    assert verify_signature(header, "POST", target, BODY, HEADERS, SECRETS, now=FIXED_TS)
+    with pytest.raises(ValueError):
+        other = {**HEADERS, "X-Brand-Id": "brand_other"}
+        verify_signature(header, "POST", target, BODY, other, SECRETS, now=FIXED_TS)
+
+
+def test_ed25519_example_verifies_with_the_sandbox_public_key():
+    out = _run([sys.executable, "-c"], blocks("security.md")["sign_ed25519.py"])
+    header = out.strip()
+    assert header.startswith(f"kid={SANDBOX_ED25519_CREDENTIALS.key_id},") and "alg=ed25519" in out
+    keys = {
+        SANDBOX_ED25519_CREDENTIALS.key_id: VerificationKey(
+            SANDBOX_ED25519_CREDENTIALS.key_id, "ed25519", SANDBOX_ED25519_PUBLIC_PEM
+        )
+    }
+    signed = verify_signature(
+        header, "POST", "/v1/bets/authorize", BODY, HEADERS, keys, now=FIXED_TS
+    )
+    assert signed == SANDBOX_ED25519_CREDENTIALS.key_id
 
 
 def test_shell_worked_example_prints_the_same_signature():
@@ -94,8 +133,8 @@ def test_shell_example_with_a_current_timestamp_is_accepted_by_the_verifier():
     out = _run(["bash", "-s"], example["sign_example.sh"], env={"TS": str(now)})
     header = out.split("X-Signature: ", 1)[1].strip()
     body = re.search(r"^BODY='(.*)'$", example["sign_example.sh"], flags=re.M).group(1)
-    secrets = {SANDBOX_CREDENTIALS.key_id: SANDBOX_CREDENTIALS.secret}
-    assert verify_signature(header, "POST", "/v1/bets/authorize", body.encode(), secrets)
+    assert body.encode() == BODY
+    assert verify_signature(header, "POST", "/v1/bets/authorize", BODY, HEADERS, SECRETS)
 
 
 # Against a live sandbox: the quickstart and the signed curl call succeed.

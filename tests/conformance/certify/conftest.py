@@ -90,7 +90,9 @@ def resign(scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, str]
     path = scope["path"] + (
         ("?" + scope["query_string"].decode()) if scope.get("query_string") else ""
     )
-    headers["x-signature"] = sign_request(scope["method"], path, body, creds.key_id, creds.secret)
+    headers["x-signature"] = sign_request(
+        scope["method"], path, body, creds.key_id, creds.secret, headers=headers
+    )
     return headers
 
 
