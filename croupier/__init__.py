@@ -53,6 +53,7 @@ if _typing.TYPE_CHECKING:
         signature_base,
         verify_signature,
     )
+    from croupier._tls import ClientTls
 
 __version__ = "0.1.0"
 
@@ -85,6 +86,7 @@ _HOME: dict[str, str] = {
     "SandboxError": "_sandbox_process",
     "free_port": "_sandbox_process",
     "sandbox_server": "_sandbox_process",
+    "ClientTls": "_tls",
     "ALGORITHMS": "_signing",
     "COVERED_HEADERS": "_signing",
     "SIGNATURE_HEADER": "_signing",
@@ -105,6 +107,7 @@ __all__ = [
     "ALL_SCOPES",
     "COVERED_HEADERS",
     "CURRENCY_EXPONENTS",
+    "ClientTls",
     "Contract",
     "ContractClient",
     "ContractError",

@@ -13,10 +13,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
+
+from croupier._tls import ClientTls
 
 __all__ = ["SandboxError", "free_port", "sandbox_server"]
 
@@ -40,11 +42,15 @@ def sandbox_server(
     env: dict[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float = 60.0,
+    args: Sequence[str] = (),
+    tls: ClientTls | None = None,
 ) -> Iterator[str]:
     """Run `croupier serve` for the length of the block; yields its base URL.
 
     Without `db_url` it uses a SQLite file in a temporary folder removed afterwards. `env`
-    overrides variables of this process's environment for the server.
+    overrides variables of this process's environment for the server. `args` go to
+    `croupier serve` as they are; with `--tls-cert` the URL is https and the readiness probe
+    uses `tls` (the CA to trust, the client certificate to present).
     """
     with tempfile.TemporaryDirectory(prefix="croupier-sandbox-") as tmp:
         url_db = db_url or f"sqlite+aiosqlite:///{Path(tmp) / 'sandbox.db'}"
@@ -53,6 +59,8 @@ def sandbox_server(
         command = [sys.executable, "-m", "croupier", "serve", "--db", url_db, "--port", str(port)]
         if workers != 1:
             command += ["--workers", str(workers)]
+        command += list(args)
+        scheme = "https" if "--tls-cert" in args else "http"
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
                 command,
@@ -62,9 +70,9 @@ def sandbox_server(
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
                 cwd=cwd,
             )
-            base_url = f"http://127.0.0.1:{port}"
+            base_url = f"{scheme}://127.0.0.1:{port}"
             try:
-                _wait_ready(proc, base_url, timeout, log_path)
+                _wait_ready(proc, base_url, timeout, log_path, tls)
                 yield base_url
             finally:
                 proc.terminate()
@@ -75,13 +83,20 @@ def sandbox_server(
                     proc.wait(timeout=10)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, timeout: float, log: Path) -> None:
+def _wait_ready(
+    proc: subprocess.Popen[bytes],
+    base_url: str,
+    timeout: float,
+    log: Path,
+    tls: ClientTls | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
+    verify = tls.ssl_context() if tls is not None else True
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SandboxError(f"croupier serve exited with {proc.returncode}: {_tail(log)}")
         try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/health", timeout=2, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -32,7 +32,13 @@ from croupier import (
     new_trace_id,
 )
 from reference_impl._audit import audit_actor
-from reference_impl._auth import Authenticator, ControlGuard, SandboxKey, duplicated_header
+from reference_impl._auth import (
+    Authenticator,
+    ControlGuard,
+    SandboxKey,
+    client_cert_provider,
+    duplicated_header,
+)
 from reference_impl._control import Sandbox
 from reference_impl._domain import DomainError, error_body
 from reference_impl._domain._errors import catalog_entry
@@ -45,6 +51,7 @@ from reference_impl._recorder import CONTROL_OPERATIONS, Recorder, RecordingMidd
 from reference_impl._render import dumps
 from reference_impl._schema_registry import REGISTRY_PREFIX, SchemaRegistry
 from reference_impl._store import Store
+from reference_impl._tls import CLIENT_CN
 from reference_impl._validation import OPENAPI_URI, SANDBOX_URI, BodyValidator, parse_json
 
 __all__ = ["MAX_BODY_BYTES", "create_app", "route_set"]
@@ -270,6 +277,7 @@ class SandboxApp:
         self.recorder = Recorder(self.store, self.sandbox, contract)
         self.nats_url: str | None = options.get("nats_url")
         self.auth = Authenticator(options.get("legacy_keys") or ())
+        self.client_cert_binding = bool(options.get("client_cert_binding", False))
         self.control_guard = ControlGuard(
             bool(options.get("control", True)), options.get("control_token")
         )
@@ -362,6 +370,8 @@ class SandboxApp:
         write = op.body_ref is not None
         try:
             brand, region, provider, key = self._headers(request, op, write)
+            if self.client_cert_binding:
+                client_cert_provider(getattr(request.state, CLIENT_CN, None), provider)
             twice = duplicated_header(request.headers.items())
             if twice is not None:
                 return _error(
@@ -661,7 +671,8 @@ def create_app(database_url: str, **options: Any) -> Any:
     default $CROUPIER_NATS_URL), relay_interval (seconds, 0.2), pool_size (10), contract,
     registry_json_policy (the schema registry's JSON Schema policy, default confluent-strict),
     legacy_keys (key ids that still accept 1.0 signatures; none), control (False switches the
-    control surface off), control_token (the control surface then needs X-Control-Token).
+    control surface off), control_token (the control surface then needs X-Control-Token),
+    client_cert_binding (mTLS: the client certificate's subject CN must be X-Provider-Id).
     """
     contract = options.pop("contract", None) or load_contract()
     options.setdefault("nats_url", os.environ.get("CROUPIER_NATS_URL") or None)

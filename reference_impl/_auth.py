@@ -35,6 +35,7 @@ __all__ = [
     "ControlGuard",
     "Grant",
     "SandboxKey",
+    "client_cert_provider",
     "duplicated_header",
 ]
 
@@ -237,3 +238,15 @@ class ControlGuard:
                 "the sandbox control surface is protected: send X-Control-Token",
                 status=401,
             )
+
+
+def client_cert_provider(common_name: str | None, provider: str) -> None:
+    """mTLS: the client certificate's subject common name must be the X-Provider-Id."""
+    if common_name != provider:
+        raise DomainError(
+            "TENANT_MISMATCH",
+            "the client certificate is bound to another provider than X-Provider-Id names"
+            if common_name
+            else "no client certificate was presented on this connection",
+            {"provider": provider},
+        )

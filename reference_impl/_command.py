@@ -13,6 +13,7 @@ NATS_ENV = "CROUPIER_NATS_URL"
 LEGACY_ENV = "CROUPIER_LEGACY_SIGNATURE_KEYS"
 CONTROL_TOKEN_ENV = "CROUPIER_CONTROL_TOKEN"
 CONTROL_ENV = "CROUPIER_CONTROL"
+CERT_BINDING_ENV = "CROUPIER_CLIENT_CERT_BINDING"
 
 
 def app_factory():  # type: ignore[no-untyped-def]
@@ -28,6 +29,7 @@ def app_factory():  # type: ignore[no-untyped-def]
         legacy_keys=legacy,
         control=os.environ.get(CONTROL_ENV, "on") != "off",
         control_token=os.environ.get(CONTROL_TOKEN_ENV) or None,
+        client_cert_binding=os.environ.get(CERT_BINDING_ENV) == "on",
     )
 
 
@@ -60,6 +62,20 @@ def serve(
             envvar=CONTROL_TOKEN_ENV,
             help="Protect the sandbox control surface: every /sandbox call then needs "
             "X-Control-Token with this value.",
+        ),
+    ] = None,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM).")
+    ] = None,
+    tls_key: Annotated[
+        str | None, typer.Option("--tls-key", help="The private key of --tls-cert (PEM).")
+    ] = None,
+    client_ca: Annotated[
+        str | None,
+        typer.Option(
+            "--client-ca",
+            help="mTLS: require a client certificate issued by this CA (PEM); its subject "
+            "common name must be the caller's X-Provider-Id.",
         ),
     ] = None,
     no_control: Annotated[
@@ -111,6 +127,18 @@ def serve(
     if no_control and control_token:
         typer.echo("croupier: cannot run: give --control-token or --no-control, not both", err=True)
         raise typer.Exit(2)
+    if (tls_cert is None) != (tls_key is None) or (client_ca and not tls_cert):
+        typer.echo(
+            "croupier: cannot run: --tls-cert and --tls-key go together; --client-ca needs both",
+            err=True,
+        )
+        raise typer.Exit(2)
+    files = (("--tls-cert", tls_cert), ("--tls-key", tls_key), ("--client-ca", client_ca))
+    for option, path in files:
+        if path is not None and not os.path.isfile(path):
+            typer.echo(f"croupier: cannot run: {option} {path}: no such file", err=True)
+            raise typer.Exit(2)
+    os.environ[CERT_BINDING_ENV] = "on" if client_ca else "off"
     os.environ[CONTROL_ENV] = "off" if no_control else "on"
     if control_token:
         os.environ[CONTROL_TOKEN_ENV] = control_token
@@ -118,7 +146,8 @@ def serve(
         os.environ[NATS_ENV] = nats
     shown = make_url(url).render_as_string(hide_password=True)
     a, b = SANDBOX_CREDENTIALS, SANDBOX_ROTATION_CREDENTIALS
-    typer.echo(f"Croupier sandbox listening on http://{host}:{port} ({workers} worker(s))")
+    scheme = "https" if tls_cert else "http"
+    typer.echo(f"Croupier sandbox listening on {scheme}://{host}:{port} ({workers} worker(s))")
     typer.echo(f"  database:   {shown}")
     typer.echo(f"  contract:   http://{host}:{port}/openapi.yaml")
     typer.echo(
@@ -136,6 +165,11 @@ def serve(
     )
     typer.echo(f"  token:      POST http://{host}:{port}/oauth/token (client id + secret as above)")
     typer.echo(f"  registry:   http://{host}:{port}/registry (Confluent-compatible)")
+    if client_ca:
+        typer.echo(
+            f"  mTLS:       client certificate required (CA {client_ca}); "
+            "its subject CN must be X-Provider-Id"
+        )
     if no_control:
         typer.echo("  control:    off (--no-control): /sandbox/* answers 404")
     elif control_token:
@@ -149,6 +183,17 @@ def serve(
         typer.echo(
             f"  relay:      outbox -> {nats} (JetStream, subject croupier.events.<tenant>.<player>)"
         )
+    tls: dict[str, object] = {}
+    if tls_cert:
+        tls = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key}
+    if client_ca:
+        import ssl
+
+        tls.update(
+            ssl_ca_certs=client_ca,
+            ssl_cert_reqs=ssl.CERT_REQUIRED,
+            http="reference_impl._tls:ClientCertProtocol",
+        )
     uvicorn.run(
         "reference_impl._command:app_factory",
         factory=True,
@@ -157,4 +202,5 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        **tls,  # type: ignore[arg-type]
     )

@@ -23,6 +23,18 @@ def _die(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _read_key(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _die(f"--private-key {path}: {exc}")
+    if "PRIVATE KEY" not in text:
+        _die(f"--private-key {path} is not a PEM private key")
+    return text
+
+
 def certify(
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Root URL of the implementation to certify.")
@@ -43,6 +55,35 @@ def certify(
     brand: Annotated[str | None, typer.Option(help="X-Brand-Id to send.")] = None,
     region: Annotated[str | None, typer.Option(help="X-Region to send.")] = None,
     provider: Annotated[str | None, typer.Option(help="X-Provider-Id to send.")] = None,
+    private_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--private-key",
+            help="Sign with this Ed25519 private key (PEM) under --key-id instead of HMAC; "
+            "--secret stays the OAuth2 client secret.",
+        ),
+    ] = None,
+    client_id: Annotated[
+        str | None, typer.Option(help="OAuth2 client id (default: the key id).")
+    ] = None,
+    ca_cert: Annotated[
+        Path | None, typer.Option("--ca-cert", help="Trust this CA (PEM) for https targets.")
+    ] = None,
+    client_cert: Annotated[
+        Path | None,
+        typer.Option("--client-cert", help="mTLS: present this client certificate (PEM)."),
+    ] = None,
+    client_key: Annotated[
+        Path | None, typer.Option("--client-key", help="mTLS: the client certificate's key.")
+    ] = None,
+    control_token: Annotated[
+        str | None,
+        typer.Option(
+            "--control-token",
+            envvar="CROUPIER_CONTROL_TOKEN",
+            help="X-Control-Token for a sandbox whose control surface is protected.",
+        ),
+    ] = None,
     report_dir: Annotated[
         Path, typer.Option(help="Where junit.xml, report.json and report.md go.")
     ] = Path("croupier-report"),
@@ -78,6 +119,7 @@ def certify(
     from conformance.certify._terminal import TerminalReporter, summary_table
     from croupier import (
         SANDBOX_CREDENTIALS,
+        ClientTls,
         ContractError,
         Credentials,
         SandboxError,
@@ -118,7 +160,18 @@ def certify(
         brand=brand or base.brand,
         region=region or base.region,
         provider=provider or base.provider,
+        client_id=client_id,
+        private_key=_read_key(private_key),
     )
+    if (client_cert is None) != (client_key is None):
+        _die("--client-cert and --client-key go together")
+    tls = None
+    if ca_cert or client_cert:
+        tls = ClientTls(
+            str(ca_cert) if ca_cert else None,
+            str(client_cert) if client_cert else None,
+            str(client_key) if client_key else None,
+        )
     console = Console(stderr=True)
     with contextlib.ExitStack() as stack:
         if sandbox:
@@ -136,6 +189,8 @@ def certify(
             skip=skip_ids,
             phases=chosen_phases,
             latency_samples=latency_samples,
+            tls=tls,
+            control_token=control_token,
         )
         reporter = TerminalReporter(console)
         try:

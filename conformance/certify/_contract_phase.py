@@ -105,7 +105,7 @@ def _probe_replay(response: Any, view: ResponseView) -> None:
     import requests
 
     with requests.Session() as session:
-        again = session.send(response.request.copy(), timeout=15)
+        again = session.send(response.request.copy(), timeout=15, **_REQUESTS_TLS)
     if again.status_code != view.status or again.content != view.body:
         raise AssertionError(
             f"replaying {view.method} {view.path} with the same key and body answered "
@@ -117,6 +117,10 @@ def _probe_replay(response: Any, view: ResponseView) -> None:
             f"replaying {view.method} {view.path} with the same key and body lacks "
             f"Idempotent-Replayed: true"
         )
+
+
+# requests' TLS arguments for the replay check (set per run from the target's ClientTls).
+_REQUESTS_TLS: dict[str, Any] = {}
 
 
 class _Signer:
@@ -139,6 +143,19 @@ class _Signer:
             headers=request.headers.items(),
         )
         return request
+
+
+def _schemathesis_tls(target: Target) -> dict[str, Any]:
+    """Schemathesis's TLS settings: the CA to trust and the client certificate (mTLS)."""
+    tls = target.tls
+    if tls is None:
+        return {}
+    settings: dict[str, Any] = {"tls-verify": tls.ca or True}
+    if tls.cert:
+        settings["request-cert"] = tls.cert
+        if tls.key:
+            settings["request-cert-key"] = tls.key
+    return settings
 
 
 @contextlib.contextmanager
@@ -199,8 +216,14 @@ def run_contract_phase(
                 "stateful": {"enabled": True, "max-steps": 6},
             },
             "checks": checks_config,
+            **_schemathesis_tls(target),
         }
     )
+    _REQUESTS_TLS.clear()
+    if target.tls is not None:
+        _REQUESTS_TLS["verify"] = target.tls.ca or True
+        if target.tls.cert:
+            _REQUESTS_TLS["cert"] = (target.tls.cert, target.tls.key)
     schema = schemathesis.openapi.from_dict(raw, config=config)
     creds = target.credentials
     signer = _Signer(creds.key_id, creds.signing_key)

@@ -30,7 +30,7 @@ from conformance.certify._latency import latency_ids, run_latency_phase
 from conformance.certify._model import CaseResult, Finding, RunResult, Verdict
 from conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
 from conformance.certify._target import Target, TargetUnavailable
-from croupier import SANDBOX_CREDENTIALS, Contract, Credentials, __version__
+from croupier import SANDBOX_CREDENTIALS, ClientTls, Contract, Credentials, __version__
 
 __all__ = ["PHASES", "CertifyOptions", "TargetUnavailable", "certify_target", "known_ids"]
 
@@ -51,6 +51,9 @@ class CertifyOptions:
     latency_samples: int = 30
     contract_budget_s: float = 120.0
     transport: httpx.BaseTransport | None = None
+    # mTLS and a protected sandbox control surface (croupier serve --client-ca / --control-token)
+    tls: ClientTls | None = None
+    control_token: str | None = None
 
 
 def known_ids(contract: Contract) -> dict[str, str]:
@@ -84,6 +87,8 @@ def certify_target(
         bus,
         transport=options.transport,
         checks=our_checks,
+        tls=options.tls,
+        control_token=options.control_token,
     )
     started = time.perf_counter()
     run = RunResult(

@@ -18,7 +18,7 @@ import httpx
 from conformance.certify._checks import ResponseView, run_response_checks
 from conformance.certify._events import EventBus, RequestSent
 from conformance.certify._model import Exchange, Finding
-from croupier import Contract, ContractClient, Credentials
+from croupier import ClientTls, Contract, ContractClient, Credentials
 
 __all__ = ["Reply", "Target", "TargetUnavailable"]
 
@@ -105,13 +105,20 @@ class Target:
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
         checks: set[str] | None = None,
+        tls: ClientTls | None = None,
+        control_token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.contract = contract
         self.bus = bus
         self.checks = checks
-        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self.tls = tls
+        verify = tls.ssl_context() if tls is not None else True
+        self.http = httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
+        )
+        self._control_headers = {"X-Control-Token": control_token} if control_token else {}
         self.client = ContractClient(self.http, credentials)
         self._lock = threading.Lock()
         self._sink = _CaseSink()
@@ -159,7 +166,8 @@ class Target:
     def has_sandbox_surface(self) -> bool:
         """Whether the target offers the sandbox control surface (GET /sandbox/players)."""
         try:
-            return self.http.get("/sandbox/players").status_code == 200
+            reply = self.http.get("/sandbox/players", headers=self._control_headers)
+            return reply.status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -173,7 +181,9 @@ class Target:
     def control(self, method: str, path: str, json: Any = None, **params: Any) -> Reply:
         """A sandbox control call (unsigned, no mandatory headers)."""
         started = time.perf_counter()
-        response = self.http.request(method, path, json=json, params=params or None)
+        response = self.http.request(
+            method, path, json=json, params=params or None, headers=self._control_headers
+        )
         return self._record(response, time.perf_counter() - started)
 
     def raw(self, method: str, path: str, *, content: bytes, headers: dict[str, str]) -> Reply:
