@@ -3,7 +3,7 @@
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
 # source: spec/openapi.yaml sha256=9cc2baf7d63b81508638adcc77bad5f710cc82282215a52f4add1088be109ff0
-# source: spec/sandbox.yaml sha256=ca0346d8886d34ce95b8932a51be476e4a9125229213ac83ab7563999ebe2759
+# source: spec/sandbox.yaml sha256=a09e897211ecc08a5b4d464efa4f306c792c0a76821be4a222a289e33e2c9a3a
 
 from __future__ import annotations
 
