@@ -18,7 +18,11 @@ _TENANCY = {
     "x-region": re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?"),
     "x-provider-id": re.compile(r"[a-z0-9_-]{1,64}"),
 }
-_SIGNATURE = re.compile(r"kid=[A-Za-z0-9._:-]{1,128},ts=[0-9]{1,12},sig=[0-9a-f]{64}")
+# The X-Signature shape (1.1: kid, ts, alg, sig; a 1.0 header has no alg=).
+_SIGNATURE = re.compile(
+    r"kid=[A-Za-z0-9._:-]{1,128},ts=[0-9]{1,12}"
+    r"(,alg=hmac-sha256,sig=[0-9a-f]{64}|,alg=ed25519,sig=[0-9a-f]{128}|,sig=[0-9a-f]{64})"
+)
 
 
 @check("trace-id-present", "headers")
