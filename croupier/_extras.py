@@ -15,6 +15,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "sandbox": ("fastapi", "uvicorn", "sqlalchemy", "aiosqlite", "psycopg", "nats"),
     "gen": ("datamodel_code_generator",),
     "docs": ("mkdocs", "material"),
+    "proxy": ("uvicorn", "starlette", "openapi_core", "werkzeug"),
 }
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "certify": "conformance.certify._command:certify",
     "certify-provider": "conformance.provider._command:certify_provider",
     "provider-sim": "conformance.provider._command:provider_sim",
+    "proxy": "conformance.provider._command:proxy",
     "compat": "conformance.compat._command:compat",
     "docs": "codegen._docs_command:docs",
     "keys": "croupier._keys:keys_app",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.provider import (  # noqa: F401  (registration happens on import)
+    _checks_contract,
     _checks_headers,
     _checks_lifecycle,
     _checks_limits,
@@ -14,7 +15,7 @@ from conformance.provider._registry import Check, registered
 __all__ = ["SUBJECTS", "all_checks", "check_catalog"]
 
 # The order reports list checks in: by subject, then as each module registers them.
-SUBJECTS = ("headers", "retries", "lifecycle", "limits", "payloads", "events")
+SUBJECTS = ("headers", "retries", "lifecycle", "limits", "payloads", "events", "contract")
 
 
 def all_checks() -> list[Check]:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["certify_provider", "provider_sim"]
+__all__ = ["certify_provider", "provider_sim", "proxy"]
 
 
 def _die(command: str, message: str) -> None:
@@ -92,6 +92,10 @@ def certify_provider(
     )
 
     name = "certify-provider"
+    if sandbox:
+        from croupier._console import need_extra
+
+        need_extra(name, "sandbox", "--sandbox")
     if output_format not in ("text", "json"):
         _die(name, f"--format must be text or json, not {output_format!r}")
     modes = [recording is not None, base_url is not None, sandbox]
@@ -269,3 +273,44 @@ def provider_sim(
             f"{result.rolled_back} rolled back, {result.refused} refused, {result.calls} calls"
         )
     raise typer.Exit(0)
+
+
+def proxy(
+    target: Annotated[str, typer.Option("--target", help="The platform to forward to.")],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8100,
+    record: Annotated[
+        Path, typer.Option(help="Append every exchange here (JSON Lines) for the judge.")
+    ] = Path("croupier-proxy-traffic.jsonl"),
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the platform.")] = 30.0,
+) -> None:
+    """Sit between a provider and a platform: forward unchanged, validate both ways, record."""
+    from croupier._console import need_extra
+
+    need_extra("proxy", "proxy")
+    import httpx
+    import uvicorn
+
+    from conformance.provider._proxy import ValidatingProxy
+    from croupier import ContractError, load_contract
+
+    try:
+        contract = load_contract()
+        _ = contract.bundled
+    except ContractError as exc:
+        _die("proxy", str(exc))
+    if not target.startswith(("http://", "https://")):
+        _die("proxy", f"--target must be an http(s) URL, not {target!r}")
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.touch()
+    except OSError as exc:
+        _die("proxy", f"cannot write {record}: {exc}")
+    with httpx.Client(base_url=target, timeout=timeout) as forward:
+        app = ValidatingProxy(contract, forward, record)
+        typer.echo(
+            f"croupier proxy: http://{host}:{port} -> {target}; recording to {record} "
+            f"(judge it: croupier certify-provider --recording {record})",
+            err=True,
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning")

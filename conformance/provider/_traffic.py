@@ -39,6 +39,8 @@ class Exchange:
     signature: str | None = None  # the platform's verdict when the recording has one
     fault: Any = None
     recorded_id: int | None = None
+    # What a validating proxy found against the contract: {"request": [...], "response": [...]}
+    violations: dict[str, list[str]] | None = None
 
     def header(self, name: str) -> str | None:
         """A request header (case-insensitive)."""
@@ -229,6 +231,7 @@ def _from_export(rows: list[Any], ops: _Operations) -> list[Exchange]:
                     signature=(row.get("signature") or {}).get("verdict"),
                     fault=row.get("fault"),
                     recorded_id=row.get("id"),
+                    violations=row.get("violations"),
                 )
             )
         except (KeyError, TypeError, AttributeError) as exc:
@@ -289,9 +292,13 @@ def parse_traffic(data: Any, contract: Contract | None = None) -> list[Exchange]
 
 
 def load_traffic(path: str | Path, contract: Contract | None = None) -> list[Exchange]:
-    """Read a traffic file (HAR or the sandbox's JSON export)."""
+    """Read a traffic file: HAR, the sandbox's JSON export, or the proxy's JSON Lines."""
+    text = Path(path).read_text(encoding="utf-8")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if str(path).endswith(".jsonl"):
+            data: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            data = json.loads(text)
     except ValueError as exc:
         raise TrafficError(f"{path} is not JSON: {exc}") from None
     return parse_traffic(data, contract)

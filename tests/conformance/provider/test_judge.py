@@ -116,7 +116,7 @@ def test_only_and_skip_select_checks():
 
 def test_the_catalog_is_stable_kebab_case_with_titles():
     ids = [c.id for c in all_checks()]
-    assert len(ids) == len(set(ids)) == 20
+    assert len(ids) == len(set(ids)) == 22
     assert {"requests-signed", "rollback-after-failed-authorize", "retry-backoff"} <= set(ids)
     assert all(entry["title"] and entry["level"] in ("ERR", "WARN") for entry in check_catalog())
 
