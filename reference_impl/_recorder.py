@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,8 @@ __all__ = [
     "RecordingMiddleware",
     "har_document",
 ]
+
+log = logging.getLogger("croupier.sandbox")
 
 # Control operations of sandbox.yaml this module answers.
 CONTROL_OPERATIONS = (
@@ -303,9 +306,13 @@ class Recorder:
             response_body=_text(bytes(out)),
             **_identity(params, parsed, answer),
         )
-        await self._store(row)
         await send(start)
         await send({"type": "http.response.body", "body": bytes(out)})
+        # Stored after the answer has gone: the recording never delays the provider.
+        try:
+            await self._store(row)
+        except Exception:  # a recording lost must not become a crash of the exchange
+            log.exception("could not record the exchange, trace id %s", trace_id)
 
     def _injected(self, firing: Firing, trace_id: str, kind: str) -> tuple[Message, bytearray]:
         code = firing.error_code
