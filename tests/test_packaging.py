@@ -101,3 +101,4 @@ def test_the_entry_points(wheel: zipfile.ZipFile) -> None:
     (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
     text = wheel.read(name).decode("utf-8")
     assert "croupier = croupier.cli:main" in text
+    assert "[pytest11]\ncroupier = croupier.pytest_plugin" in text

@@ -191,11 +191,13 @@ def test_readme_first_bet_runs_against_the_sandbox(sandbox):
     with httpx.Client(base_url=sandbox) as http:
         balance = ContractClient(http).call("GET", "/v1/players/p_demo_1/balance")
     before = balance.json()["available"]["amount"]
-    out = _run([sys.executable, "-c"], script)
-    status, available = out.split(" ", 1)
-    assert status == "200", out
-    after = f"{Decimal(before) - Decimal('1.00'):.2f}"
-    assert available.strip() == str({"amount": after, "currency": "EUR"}), out
+    # Run twice, as a reader would: fresh ids each time, so both bets are held.
+    for run in (1, 2):
+        out = _run([sys.executable, "-c"], script)
+        status, available = out.split(" ", 1)
+        assert status == "200", out
+        after = f"{Decimal(before) - run * Decimal('1.00'):.2f}"
+        assert available.strip() == str({"amount": after, "currency": "EUR"}), out
 
 
 def test_sandbox_page_harness_example_runs():
