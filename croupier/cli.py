@@ -169,22 +169,43 @@ def _command_name() -> str:
     return f"croupier {name}" if name else "croupier"
 
 
+def _usage_error(exc: BaseException) -> bool:
+    # typer ≥ 0.20 vendors click (typer._click): match click's exception classes by name.
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
+
+
 def main() -> None:
     """Run the CLI; known failures become a one-line reason and exit code 2."""
     from croupier._contract import ContractError
     from croupier._extras import MissingExtra, extra_for_module
 
+    name = _command_name()
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False)
     except MissingExtra as exc:
-        typer.echo(f"{_command_name()}: cannot run: {exc}", err=True)
+        typer.echo(f"{name}: cannot run: {exc}", err=True)
         sys.exit(2)
     except ModuleNotFoundError as exc:
         extra = extra_for_module(exc.name)
         if extra is None:
             raise
-        typer.echo(f"{_command_name()}: cannot run: {MissingExtra(extra)}", err=True)
+        typer.echo(f"{name}: cannot run: {MissingExtra(extra)}", err=True)
         sys.exit(2)
     except (ContractError, OSError) as exc:
-        typer.echo(f"{_command_name()}: cannot run: {exc}", err=True)
+        typer.echo(f"{name}: cannot run: {exc}", err=True)
         sys.exit(2)
+    except Exception as exc:
+        if type(exc).__name__ == "Abort":  # Ctrl-C at a prompt, end of input
+            typer.echo(f"{name}: aborted", err=True)
+            sys.exit(1)
+        if not _usage_error(exc):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `croupier`: the help, as asked
+            exc.show()  # type: ignore[attr-defined]
+        else:  # one line, the same style as every other reason a command cannot run
+            message = str(exc.format_message()).rstrip(".")  # type: ignore[attr-defined]
+            typer.echo(f"{name}: cannot run: {message} (see {name} --help)", err=True)
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -114,8 +114,13 @@ def certify_provider(
     unknown = sorted(((only_ids or set()) | skip_ids) - known)
     if unknown:
         _die(name, f"unknown check id(s) {', '.join(unknown)}; see the provider guide")
+    from croupier._console import announce_contract, need_extra
+
+    if sandbox:
+        need_extra(name, "sandbox", "--sandbox")
+    location = announce_contract(name)
     try:
-        contract = load_contract()
+        contract = load_contract(location.root)
         _ = contract.bundled
     except ContractError as exc:
         _die(name, str(exc))

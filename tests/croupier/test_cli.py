@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import typer
 
 import croupier
@@ -102,3 +103,20 @@ def test_no_color_reaches_the_environment_of_the_command() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip().splitlines()[-1] == "1 1", result.stderr
+
+
+# Usage errors read like every other reason a command cannot run: one plain line, exit 2.
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("lint", "--no-such-option"),
+            "croupier lint: cannot run: No such option: --no-such-option",
+        ),
+        (("no-such-command",), "croupier: cannot run: No such command 'no-such-command'"),
+    ],
+)
+def test_a_usage_error_is_one_plain_line(args: tuple[str, ...], line: str) -> None:
+    result = _croupier(*args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"{line} (see {line.split(':')[0]} --help)"]

@@ -28,6 +28,7 @@ def _without(extra: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedPr
 CASES = {
     ("serve",): ("sandbox", "needs the sandbox extra"),
     ("certify", "--sandbox"): ("sandbox", "--sandbox needs the sandbox extra"),
+    ("certify-provider", "--sandbox"): ("sandbox", "--sandbox needs the sandbox extra"),
     ("gen", "--check"): ("gen", "needs the gen extra"),
     ("docs", "build"): ("docs", "needs the docs extra"),
 }
