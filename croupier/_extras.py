@@ -12,7 +12,9 @@ __all__ = ["EXTRAS", "MissingExtra", "extra_for_module", "require_extra"]
 
 # extra -> the import names it must provide (what the commands that need it import first)
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "sandbox": ("fastapi", "uvicorn", "sqlalchemy", "aiosqlite", "psycopg", "nats"),
+    "sandbox": (
+        "fastapi", "uvicorn", "sqlalchemy", "aiosqlite", "psycopg", "nats", "prometheus_client"
+    ),
     "gen": ("datamodel_code_generator",),
     "docs": ("mkdocs", "material"),
     "proxy": ("uvicorn", "starlette", "openapi_core", "werkzeug"),
