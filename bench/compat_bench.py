@@ -6,6 +6,11 @@ is exercised) for a base and a revision into a temp folder, then times, in the s
   compat:   the full comparison (load, bundle, diff, explain, semver).
 Peak memory is the process's max RSS (resource.getrusage) plus the tracemalloc peak of one
 traced comparison. Usage: python bench/compat_bench.py [--resources N] [--repeat K]
+
+With --agreement it instead measures how often the verdict agrees with the labelled corpus
+tests/data/compat/corpus.yaml (pairs written for Croupier; see the file's header), per group:
+the wire verdict (breaking / compatible / refused) and, where a case labels it, the release-policy
+verdict. Run it with PYTHONPATH pointing at an older source tree to measure that engine instead.
 """
 
 from __future__ import annotations
@@ -258,12 +263,170 @@ def run(resources: int, repeat: int = 3) -> dict[str, Any]:
     }
 
 
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "compat" / "corpus.yaml"
+_POLICY_IDS = ("semver-", "breaking-change-without-new-path-prefix")
+
+
+def _corpus_doc() -> dict[str, Any]:
+    """The small contract every corpus case changes."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "corpus", "version": "1.0.0"},
+        "security": [{"oauth": ["bets:write"]}],
+        "paths": {
+            "/v1/bets/{bet_id}": {
+                "post": {
+                    "operationId": "placeBet",
+                    "parameters": [
+                        {
+                            "name": "bet_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "oauth": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": "https://auth.example/token",
+                            "scopes": {"bets:write": "place bets", "bets:read": "read bets"},
+                        }
+                    },
+                }
+            },
+            "schemas": {},
+        },
+    }
+
+
+def _merge(into: dict[str, Any], patch: dict[str, Any]) -> None:
+    for key, value in patch.items():
+        if value is None:
+            into.pop(key, None)
+        elif isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
+
+
+def _case_docs(case: dict[str, Any]) -> list[str]:
+    """The base and revision documents of a corpus case, as YAML text."""
+    import yaml
+
+    if "raw" in case:
+        return list(case["raw"])
+    out = []
+    for i in (0, 1):
+        doc = _corpus_doc()
+        op = doc["paths"]["/v1/bets/{bet_id}"]["post"]
+        doc["info"]["version"] = str((case.get("versions") or ["1.0.0", "1.0.0"])[i])
+        for key, media in (
+            ("request", op["requestBody"]["content"]["application/json"]),
+            ("response", op["responses"]["200"]["content"]["application/json"]),
+        ):
+            if key in case:
+                schema = case[key][i]
+                if schema is None:
+                    media.pop("schema", None)
+                else:
+                    media["schema"] = copy.deepcopy(schema)
+        if "param" in case and case["param"][i] is not None:
+            op["parameters"].append(copy.deepcopy(case["param"][i]))
+        if "patch" in case:
+            _merge(doc, case["patch"][i] or {})
+        out.append(yaml.safe_dump(doc, sort_keys=False))
+    return out
+
+
+def _judge(case: dict[str, Any], tmp: Path) -> tuple[str, str | None]:
+    """The engine's (wire, policy) verdict on one case."""
+    from conformance.compat import compare_loaded, load_argument
+    from conformance.compat._loader import CompatError
+    from croupier._contract import ContractError
+
+    paths = []
+    for name, text in zip(("base.yaml", "revision.yaml"), _case_docs(case), strict=True):
+        path = tmp / f"{case['id']}-{name}"
+        path.write_text(text)
+        paths.append(str(path))
+    try:
+        result = compare_loaded([load_argument(p, None) for p in paths])
+    except (CompatError, ContractError):
+        return "error", None
+    if hasattr(result, "policy_violated"):
+        policy = result.policy_violated
+    else:  # an engine from before the split: its semver findings were mixed into the verdict
+        policy = any(f.level == "ERR" and f.id.startswith(_POLICY_IDS) for f in result.findings)
+    return ("breaking" if result.breaking else "compatible"), ("violated" if policy else "kept")
+
+
+def agreement(corpus: Path = CORPUS) -> dict[str, Any]:
+    """Agreement of the engine's verdicts with the corpus labels, overall and per group."""
+    import yaml
+
+    cases = yaml.safe_load(corpus.read_text(encoding="utf-8"))
+    groups: dict[str, list[int]] = {}
+    policy_hits = policy_total = 0
+    misses: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="compat-corpus-") as tmp:
+        for case in cases:
+            wire, policy = _judge(case, Path(tmp))
+            hit = wire == case["wire"]
+            g = groups.setdefault(case["group"], [0, 0])
+            g[0] += hit
+            g[1] += 1
+            if not hit:
+                misses.append(f"{case['id']} (wire: said {wire}, label {case['wire']})")
+            if "policy" in case:
+                policy_total += 1
+                policy_hits += policy == case["policy"]
+                if policy != case["policy"]:
+                    misses.append(f"{case['id']} (policy: said {policy}, label {case['policy']})")
+    total = sum(g[1] for g in groups.values())
+    hits = sum(g[0] for g in groups.values())
+    return {
+        "cases": total,
+        "wire_agreement": round(hits / total, 3),
+        "policy_cases": policy_total,
+        "policy_agreement": round(policy_hits / policy_total, 3) if policy_total else None,
+        "groups": {k: f"{v[0]}/{v[1]}" for k, v in groups.items()},
+        "misses": misses,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Parse arguments, run, print one line per figure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=110, help="5 operations each")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--agreement", action="store_true", help="score the labelled corpus")
     args = parser.parse_args(argv)
+    if args.agreement:
+        result = agreement()
+        for key, value in result.items():
+            if key == "misses":
+                print(f"{key:>16}:")
+                for miss in value:
+                    print(f"{'':>18}{miss}")
+            else:
+                print(f"{key:>16}: {value}")
+        return result
     figures = run(args.resources, args.repeat)
     for key, value in figures.items():
         print(f"{key:>16}: {value}")

@@ -180,7 +180,7 @@ def response_property_became_not_nullable(c: Change) -> Says:
     return _narrower(c, "can no longer be null: type")
 
 
-@rule("response-property-enum-value-added", WARN, "response", on="enum-value-added", **_P)
+@rule("response-property-enum-value-added", ERR, "response", on="enum-value-added", **_P)
 def response_property_enum_value_added(c: Change) -> Says:
     """A value was added to a response property's enum: clients with exhaustive switches break."""
     return Says(
@@ -196,37 +196,37 @@ def response_property_enum_value_removed(c: Change) -> Says:
     return _narrower(c, f"no longer returns {show(c.extra['values'])}: enum")
 
 
-@rule("response-property-max-length-increased", WARN, "response", on="max-length-increased", **_P)
+@rule("response-property-max-length-increased", ERR, "response", on="max-length-increased", **_P)
 def response_property_max_length_increased(c: Change) -> Says:
     """A response property's maxLength increased (or was removed)."""
     return _surprise(c, "maxLength increased")
 
 
-@rule("response-property-min-length-decreased", WARN, "response", on="min-length-decreased", **_P)
+@rule("response-property-min-length-decreased", ERR, "response", on="min-length-decreased", **_P)
 def response_property_min_length_decreased(c: Change) -> Says:
     """A response property's minLength decreased (or was removed)."""
     return _surprise(c, "minLength decreased")
 
 
-@rule("response-property-max-increased", WARN, "response", on="max-increased", **_P)
+@rule("response-property-max-increased", ERR, "response", on="max-increased", **_P)
 def response_property_max_increased(c: Change) -> Says:
     """A response property's maximum increased (or was removed)."""
     return _surprise(c, "maximum increased")
 
 
-@rule("response-property-min-decreased", WARN, "response", on="min-decreased", **_P)
+@rule("response-property-min-decreased", ERR, "response", on="min-decreased", **_P)
 def response_property_min_decreased(c: Change) -> Says:
     """A response property's minimum decreased (or was removed)."""
     return _surprise(c, "minimum decreased")
 
 
-@rule("response-property-pattern-changed", WARN, "response", on="pattern-changed", **_P)
+@rule("response-property-pattern-changed", ERR, "response", on="pattern-changed", **_P)
 def response_property_pattern_changed(c: Change) -> Says:
     """A response property's pattern was added or changed."""
     return _surprise(c, "pattern changed")
 
 
-@rule("response-property-constraint-loosened", WARN, "response", on="constraint-loosened", **_P)
+@rule("response-property-constraint-loosened", ERR, "response", on="constraint-loosened", **_P)
 def response_property_constraint_loosened(c: Change) -> Says:
     """Another response property constraint was loosened (enum dropped, maxItems, pattern)."""
     return _surprise(c, f"{c.extra.get('keyword')} loosened")
@@ -252,7 +252,7 @@ def response_property_constraint_tightened(c: Change) -> Says:
 
 @rule(
     "response-additional-properties-opened",
-    WARN,
+    ERR,
     "response",
     on="additional-properties-opened",
     **_P,
@@ -262,13 +262,13 @@ def response_additional_properties_opened(c: Change) -> Says:
     return _surprise(c, "additionalProperties opened")
 
 
-@rule("response-property-one-of-added", WARN, "response", on="one-of-added", **_P)
+@rule("response-property-one-of-added", ERR, "response", on="one-of-added", **_P)
 def response_property_one_of_added(c: Change) -> Says:
     """A oneOf branch was added to a response schema: readers meet a shape they do not know."""
     return _surprise(c, "gained a oneOf branch:")
 
 
-@rule("response-property-any-of-added", WARN, "response", on="any-of-added", **_P)
+@rule("response-property-any-of-added", ERR, "response", on="any-of-added", **_P)
 def response_property_any_of_added(c: Change) -> Says:
     """An anyOf branch was added to a response schema: readers meet a shape they do not know."""
     return _surprise(c, "gained an anyOf branch:")

@@ -47,6 +47,13 @@ def compat(
     levels: Annotated[
         Path | None, typer.Option("--levels", help="YAML/JSON mapping rule id -> ERR|WARN|INFO.")
     ] = None,
+    check_policy: Annotated[
+        bool,
+        typer.Option(
+            "--check-policy/--no-check-policy",
+            help="Also exit 1 when release policy is violated (semver bump, /v{major}/, sunsets).",
+        ),
+    ] = False,
     today: Annotated[
         str | None,
         typer.Option("--today", help="Judge x-sunset dates as of this ISO date.", hidden=True),
@@ -81,11 +88,18 @@ def compat(
         level_map = _read_levels(levels) if levels else {}
         with tempfile.TemporaryDirectory(prefix="croupier-compat-") as work:
             loaded = [load_argument(arg, type_, Path(work)) for arg in documents]
-            result = compare_loaded(loaded, mode=mode, policy=policy, levels=level_map, today=day)
+            result = compare_loaded(
+                loaded,
+                mode=mode,
+                policy=policy,
+                levels=level_map,
+                today=day,
+                check_policy=check_policy,
+            )
     except (CompatError, ContractError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(render(result, format, fail_on.upper()))
-    raise typer.Exit(1 if result.reaches(fail_on.upper()) else 0)
+    raise typer.Exit(1 if result.fails(fail_on.upper()) else 0)
 
 
 def _read_levels(path: Path) -> dict[str, str]:

@@ -47,18 +47,39 @@ class CompatResult:
     mode: str = "backward"
     policy: str = "croupier"
     checked_rules: list[str] = field(default_factory=list)
+    check_policy: bool = False
+
+    @property
+    def wire(self) -> list[Finding]:
+        """The findings about the wire: what callers and readers of the base meet."""
+        return [f for f in self.findings if f.category == "wire"]
+
+    @property
+    def release_policy(self) -> list[Finding]:
+        """The findings about release policy: semver, /v{major}/ prefixes, sunsets, stability."""
+        return [f for f in self.findings if f.category == "policy"]
 
     @property
     def breaking(self) -> bool:
-        """Whether any finding is an ERR."""
-        return any(f.level == ERR for f in self.findings)
+        """Whether any wire finding is an ERR (release policy never makes a change breaking)."""
+        return any(f.level == ERR for f in self.wire)
+
+    @property
+    def policy_violated(self) -> bool:
+        """Whether any release-policy finding is an ERR."""
+        return any(f.level == ERR for f in self.release_policy)
 
     def reaches(self, fail_on: str) -> bool:
-        """Whether any finding is at `fail_on` or above."""
-        return any(_RANK[f.level] >= _RANK[fail_on] for f in self.findings)
+        """Whether any wire finding is at `fail_on` or above."""
+        return any(_RANK[f.level] >= _RANK[fail_on] for f in self.wire)
+
+    def fails(self, fail_on: str) -> bool:
+        """The exit verdict: the wire reaches `fail_on`, or policy is checked and violated."""
+        return self.reaches(fail_on) or (self.check_policy and self.policy_violated)
 
     def as_dict(self) -> dict[str, Any]:
-        """The `--format json` shape."""
+        """The `--format json` shape: wire findings, and release policy in its own object."""
+        wire, pol = self.wire, self.release_policy
         return {
             "breaking": self.breaking,
             "required_bump": self.required_bump,
@@ -67,8 +88,16 @@ class CompatResult:
             "revision": self.revision_label,
             "mode": self.mode,
             "policy": self.policy,
-            "counts": {lvl: sum(f.level == lvl for f in self.findings) for lvl in LEVELS},
-            "findings": [f.as_dict() for f in self.findings],
+            "counts": {lvl: sum(f.level == lvl for f in wire) for lvl in LEVELS},
+            "findings": [f.as_dict() for f in wire],
+            "release_policy": {
+                "checked": self.check_policy,
+                "violated": self.policy_violated,
+                "base_version": self.base_version,
+                "revision_version": self.revision_version,
+                "counts": {lvl: sum(f.level == lvl for f in pol) for lvl in LEVELS},
+                "findings": [f.as_dict() for f in pol],
+            },
         }
 
 
@@ -113,6 +142,7 @@ def compare_loaded(
     policy: str = "croupier",
     levels: dict[str, str] | None = None,
     today: dt.date | None = None,
+    check_policy: bool = False,
 ) -> CompatResult:
     """Compare the revision (last) with the base (before it) and, transitively, the earlier ones."""
     if len(loaded) < 2:
@@ -191,6 +221,7 @@ def compare_loaded(
         mode=mode,
         policy=policy,
         checked_rules=sorted(RULES),
+        check_policy=check_policy,
     )
 
 

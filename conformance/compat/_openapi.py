@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.compat._keywords import BOTH, KEYWORD_KINDS, NARROWS, WIDENS, compare_keywords
 from conformance.compat._registry import Change, Finding, rules_for
 
 __all__ = ["diff_openapi", "explain", "operations", "parse_sunset"]
@@ -194,6 +195,13 @@ class _SchemaWalker:
     def _compare(self, b: Any, r: Any, side: str, bptr: str, rptr: str) -> list[Rel]:
         if not isinstance(b, dict) or not isinstance(r, dict) or b is r:
             return []
+        # Wrapping a schema in an equivalent `allOf` (or unwrapping it) is a refactor, not a
+        # change: compare what the parts say together when only one side uses allOf.
+        if ("allOf" in b) != ("allOf" in r):
+            fb = _flatten_all_of(self.base, b) if "allOf" in b else b
+            fr = _flatten_all_of(self.rev, r) if "allOf" in r else r
+            if fb is not None and fr is not None:
+                b, r = fb, fr
         out: list[Rel] = []
         add = out.append
         if b.get("description") != r.get("description"):
@@ -218,7 +226,11 @@ class _SchemaWalker:
             add(((), "format-changed", rptr, b.get("format"), r.get("format"), {}))
 
         be, re_ = _enum(b), _enum(r)
-        if be is not None and re_ is not None:
+        b_const, r_const = "const" in b and "enum" not in b, "const" in r and "enum" not in r
+        if b_const and r_const:
+            if b["const"] != r["const"]:
+                add(((), "const-changed", rptr, b["const"], r["const"], {"keyword": "const"}))
+        elif be is not None and re_ is not None:
             gone = [v for v in be if v not in re_]
             new = [v for v in re_ if v not in be]
             if gone:
@@ -226,9 +238,11 @@ class _SchemaWalker:
             if new:
                 add(((), "enum-value-added", rptr, be, re_, {"values": new}))
         elif re_ is not None:
-            add(((), "constraint-tightened", rptr, None, re_, {"keyword": "enum"}))
+            kind = "const-added" if r_const else "constraint-tightened"
+            add(((), kind, rptr, None, re_, {"keyword": "const" if r_const else "enum"}))
         elif be is not None:
-            add(((), "constraint-loosened", rptr, be, None, {"keyword": "enum"}))
+            kind = "const-removed" if b_const else "constraint-loosened"
+            add(((), kind, rptr, be, None, {"keyword": "const" if b_const else "enum"}))
 
         for kw in _MAX_KWS + _MIN_KWS:
             bv, rv = b.get(kw), r.get(kw)
@@ -297,15 +311,24 @@ class _SchemaWalker:
 
         for kw, tag in (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of")):
             self._branches(kw, tag, b.get(kw) or [], r.get(kw) or [], side, bptr, rptr, out)
+
+        def deeper(bv: Any, rv: Any, suffix: str) -> list[Rel]:
+            return self.walk(bv, rv, side, f"{bptr}{suffix}", f"{rptr}{suffix}")
+
+        out.extend(compare_keywords(b, r, deeper, rptr))
         return out
 
     def _properties(
         self, b: dict[str, Any], r: dict[str, Any], side: str, bptr: str, rptr: str, out: list[Rel]
     ) -> None:
         bp, rp = b.get("properties") or {}, r.get("properties") or {}
+        breq, rreq = set(b.get("required") or ()), set(r.get("required") or ())
+        # `required` naming a property with no schema of its own (as inside if/then, allOf parts).
+        for name in sorted((breq ^ rreq) - set(bp) - set(rp)):
+            kind = "property-became-required" if name in rreq else "property-became-optional"
+            out.append(((name,), kind, f"{rptr}/required", name in breq, name in rreq, {}))
         if not bp and not rp:
             return
-        breq, rreq = set(b.get("required") or ()), set(r.get("required") or ())
         hidden = "readOnly" if side == "request" else "writeOnly"
         closed = r.get("additionalProperties") is False
         for name, sub in bp.items():
@@ -353,8 +376,14 @@ class _SchemaWalker:
         if not bl and not rl:
             return
         # Pair identical branches first (reordering is not a change), then the rest by position.
+        # An identical `$ref` branch is still walked: the schema it points to may have changed.
         left_b = [i for i, x in enumerate(bl) if x not in rl]
         left_r = [j for j, x in enumerate(rl) if x not in bl]
+        for i, x in enumerate(bl):
+            if x in rl and _has_ref(x):
+                j = rl.index(x)
+                sub = self.walk(x, rl[j], side, f"{bptr}/{kw}/{i}", f"{rptr}/{kw}/{j}")
+                out.extend(((f"{kw}[{j}]", *n), *rest) for n, *rest in sub)
         if bl and rl and len(left_b) == len(left_r):
             for i, j in zip(left_b, left_r, strict=True):
                 sub = self.walk(bl[i], rl[j], side, f"{bptr}/{kw}/{i}", f"{rptr}/{kw}/{j}")
@@ -364,6 +393,39 @@ class _SchemaWalker:
             out.append(((), f"{tag}-removed", f"{bptr}/{kw}/{i}", bl[i], None, {"keyword": kw}))
         for j in left_r:
             out.append(((), f"{tag}-added", f"{rptr}/{kw}/{j}", None, rl[j], {"keyword": kw}))
+
+
+def _flatten_all_of(doc: _Doc, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema with its allOf parts merged in; None when the parts disagree on a keyword."""
+    parts = [{k: v for k, v in schema.items() if k != "allOf"}]
+    for branch in schema.get("allOf") or []:
+        node, _ = doc.resolve(branch, "")
+        if not isinstance(node, dict) or "allOf" in node:
+            return None
+        parts.append(node)
+    out: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key == "properties" and isinstance(value, dict):
+                props = out.setdefault("properties", {})
+                if any(k in props and props[k] != v for k, v in value.items()):
+                    return None
+                props.update(value)
+            elif key == "required" and isinstance(value, list):
+                out["required"] = sorted(set(out.get("required", [])) | set(value))
+            elif key in out and out[key] != value:
+                return None
+            else:
+                out[key] = value
+    return out
+
+
+def _has_ref(node: Any) -> bool:
+    if isinstance(node, dict):
+        return "$ref" in node or any(_has_ref(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_ref(v) for v in node)
+    return False
 
 
 def _enum(schema: dict[str, Any]) -> list[Any] | None:
@@ -437,19 +499,27 @@ class _Differ:
     ) -> None:
         for names, kind, ptr, bv, rv, extra in self.schemas.walk(b, r, side, bptr, rptr):
             the_side = "docs" if kind in _DOC_KINDS else side
-            self.changes.append(
-                Change(
-                    kind,
-                    the_side,
-                    subject,
-                    op,
-                    ptr,
-                    ".".join(names),
-                    bv,
-                    rv,
-                    {**extra, "where": where},
+            kinds = [kind]
+            if subject != "property" and kind in KEYWORD_KINDS:
+                # Parameters and headers have no keyword-specific rules: judge them by direction.
+                d = KEYWORD_KINDS[kind]
+                kinds = ["constraint-tightened"] if d in (NARROWS, BOTH) else []
+                kinds += ["constraint-loosened"] if d in (WIDENS, BOTH) else []
+                extra = {**extra, "keyword": extra.get("keyword") or kind}
+            for k in kinds:
+                self.changes.append(
+                    Change(
+                        k,
+                        the_side,
+                        subject,
+                        op,
+                        ptr,
+                        ".".join(names),
+                        bv,
+                        rv,
+                        {**extra, "where": where},
+                    )
                 )
-            )
 
     def operation(self, b: Op, r: Op) -> None:
         label = r.label
@@ -481,6 +551,14 @@ class _Differ:
 
     def parameters(self, b: Op, r: Op, label: str) -> None:
         moved: set[tuple[str, str]] = set()
+        # A renamed path parameter (/bets/{id} -> /bets/{bet_id}) is the same wire position.
+        renamed = {
+            ("path", rn.strip("{}")): ("path", bn.strip("{}"))
+            for bn, rn in zip(_PARAM.findall(b.path), _PARAM.findall(r.path), strict=False)
+            if bn != rn
+        }
+        rparams = {renamed.get(k, k): v for k, v in r.params.items()}
+        r = Op(r.path, r.method, r.node, r.pointer, rparams)
         for (loc, name), (node, ptr) in b.params.items():
             if (loc, name) in r.params:
                 continue

@@ -15,6 +15,7 @@ from typing import Any
 from croupier._registry import ERR, INFO, LEVELS, WARN, Registry
 
 __all__ = [
+    "CATEGORIES",
     "ERR",
     "INFO",
     "LEVELS",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 SIDES = ("request", "response", "operation", "contract", "docs", "event")
+# `wire`: does a client or reader built on the base fail against the revision?
+# `policy`: did the release follow the project's governance (semver, /v{major}/, sunsets)?
+CATEGORIES = ("wire", "policy")
 BUMPS = ("major", "minor", "patch", "none")
 
 
@@ -72,6 +76,7 @@ class Finding:
     operation: str = ""
     side: str = ""
     bump: str = "none"
+    category: str = "wire"
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of a finding."""
@@ -85,6 +90,7 @@ class Finding:
             "operation": self.operation,
             "side": self.side,
             "bump": self.bump,
+            "category": self.category,
         }
 
 
@@ -100,6 +106,7 @@ class Rule:
     bump: str
     doc: str
     func: Callable[[Change], Says | None]
+    category: str = "wire"
 
     def explain(self, change: Change, level: str | None = None) -> Finding | None:
         """Run the rule on a change; a Finding when it applies, None when it declines."""
@@ -107,6 +114,10 @@ class Rule:
         if said is None:
             return None
         lvl = level or self.level
+        if self.category == "policy":
+            bump = "none"  # release policy judges the bump; it never requires one itself
+        else:
+            bump = "major" if lvl == ERR else self.bump
         return Finding(
             id=self.id,
             level=lvl,
@@ -116,7 +127,8 @@ class Rule:
             advice=said.advice,
             operation=change.operation,
             side=self.side,
-            bump="major" if lvl == ERR else self.bump,
+            bump=bump,
+            category=self.category,
         )
 
 
@@ -132,11 +144,14 @@ def rule(
     on: str | Iterable[str],
     subject: str | None = None,
     bump: str | None = None,
+    category: str = "wire",
 ) -> Callable[[Callable[[Change], Says | None]], Callable[[Change], Says | None]]:
     """Register a rule; a duplicate id, an unknown level or side, or a missing docstring raises."""
     RULES.check(id, level)
     if side not in SIDES:
         raise ValueError(f"rule {id}: side {side!r} is not one of {SIDES}")
+    if category not in CATEGORIES:
+        raise ValueError(f"rule {id}: category {category!r} is not one of {CATEGORIES}")
     kinds = (on,) if isinstance(on, str) else tuple(on)
     # Without an explicit bump: an ERR is a major change, anything else an additive (minor) one.
     the_bump = bump or ("major" if level == ERR else "minor")
@@ -145,7 +160,8 @@ def rule(
 
     def register(func: Callable[[Change], Says | None]) -> Callable[[Change], Says | None]:
         entry = RULES.add(
-            id, Rule(id, level, side, kinds, subject, the_bump, RULES.doc(id, func), func)
+            id,
+            Rule(id, level, side, kinds, subject, the_bump, RULES.doc(id, func), func, category),
         )
         for kind in kinds:
             _BY_KIND.setdefault((kind, side), []).append(entry)
@@ -181,9 +197,16 @@ def rules_for(change: Change) -> list[Rule]:
 
 
 def rule_catalog() -> list[dict[str, str]]:
-    """Every registered rule as {id, level, side, bump, doc}, sorted by id: the docs catalog."""
+    """Every registered rule as {id, level, side, bump, category, doc}, sorted by id."""
     return [
-        {"id": r.id, "level": r.level, "side": r.side, "bump": r.bump, "doc": r.doc}
+        {
+            "id": r.id,
+            "level": r.level,
+            "side": r.side,
+            "bump": r.bump,
+            "category": r.category,
+            "doc": r.doc,
+        }
         for r in sorted(RULES.values(), key=lambda r: r.id)
     ]
 
@@ -192,6 +215,7 @@ def rule_catalog() -> list[dict[str, str]]:
 from conformance.compat import (  # noqa: E402, F401
     _check_docs,
     _check_headers,
+    _check_keywords,
     _check_parameters,
     _check_paths,
     _check_request_body,

@@ -24,19 +24,35 @@ def _verdict(r: CompatResult) -> str:
     )
 
 
+def _policy_verdict(r: CompatResult) -> str:
+    state = "violated" if r.policy_violated else "kept"
+    gate = "checked (--check-policy)" if r.check_policy else "reported only"
+    return f"release policy {state}: {len(r.release_policy)} findings, {gate}"
+
+
+def _counts(findings: list[Finding]) -> str:
+    return ", ".join(f"{sum(f.level == lvl for f in findings)} {lvl}" for lvl in (ERR, WARN, INFO))
+
+
+def _text_block(f: Finding) -> list[str]:
+    where = f"{f.operation}  " if f.operation else ""
+    lines = [f"{f.level:<4} {f.id}  {where}{f.location}", f"     {f.message}"]
+    lines.append(f"     why: {f.explanation}")
+    if f.advice:
+        lines.append(f"     instead: {f.advice}")
+    return lines
+
+
 def _text(r: CompatResult) -> str:
     lines = [_verdict(r)]
-    for f in r.findings:
-        where = f"{f.operation}  " if f.operation else ""
-        lines.append(f"{f.level:<4} {f.id}  {where}{f.location}")
-        lines.append(f"     {f.message}")
-        lines.append(f"     why: {f.explanation}")
-        if f.advice:
-            lines.append(f"     instead: {f.advice}")
-    counts = ", ".join(
-        f"{sum(f.level == lvl for f in r.findings)} {lvl}" for lvl in (ERR, WARN, INFO)
-    )
-    lines.append(f"{len(r.findings)} findings ({counts})")
+    for f in r.wire:
+        lines += _text_block(f)
+    lines.append(f"{len(r.wire)} findings ({_counts(r.wire)})")
+    if r.release_policy or r.check_policy:
+        lines += ["", f"Release policy ({r.base_version or '?'} -> {r.revision_version or '?'})"]
+        for f in r.release_policy:
+            lines += _text_block(f)
+        lines.append(_policy_verdict(r))
     return "\n".join(lines)
 
 
@@ -57,7 +73,7 @@ def _markdown(r: CompatResult) -> str:
         "Deprecations": [],
         "Documentation": [],
     }
-    for f in r.findings:
+    for f in r.wire:
         if f.id in _DEPRECATIONS:
             groups["Deprecations"].append(f)
         elif f.level in (ERR, WARN):
@@ -74,6 +90,10 @@ def _markdown(r: CompatResult) -> str:
         out.extend(_md_item(f) + (" *(may break)*" if f.level == WARN else "") for f in items)
         if not items:
             out.append("- none")
+        out.append("")
+    if r.release_policy:
+        out += ["### Release policy", ""]
+        out.extend(_md_item(f) for f in r.release_policy)
         out.append("")
     out.append(f"Required bump: **{r.required_bump}**; declared: **{r.declared_bump}**.")
     return "\n".join(out)
@@ -102,7 +122,11 @@ def _junit(r: CompatResult, fail_on: str) -> str:
             if item is None:
                 continue
             f = item
-            if _RANK[f.level] >= _RANK[fail_on]:
+            if f.category == "policy":
+                failed = r.check_policy and f.level == ERR
+            else:
+                failed = _RANK[f.level] >= _RANK[fail_on]
+            if failed:
                 failures += 1
                 fail = ET.SubElement(case, "failure", message=f.message, type=f.level)
                 fail.text = f"{f.location}\nwhy: {f.explanation}\ninstead: {f.advice}"
@@ -122,13 +146,18 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 def _github(r: CompatResult) -> str:
     kinds = {ERR: "error", WARN: "warning", INFO: "notice"}
     lines = []
-    for f in r.findings:
+    for f in r.wire + r.release_policy:
         file = _gh_escape(r.revision_file or r.revision_label, prop=True)
         title = _gh_escape(f.id, prop=True)
+        kind = kinds[f.level]
+        if f.category == "policy" and not r.check_policy and kind == "error":
+            kind = "warning"  # release policy fails the build only under --check-policy
         where = f"{f.operation}: " if f.operation and f.operation not in f.message else ""
         body = _gh_escape(f"{where}{f.message} — {f.explanation}. Instead: {f.advice}")
-        lines.append(f"::{kinds[f.level]} file={file},title={title}::{body}")
+        lines.append(f"::{kind} file={file},title={title}::{body}")
     lines.append(_verdict(r))
+    if r.release_policy or r.check_policy:
+        lines.append(_policy_verdict(r))
     return "\n".join(lines)
 
 

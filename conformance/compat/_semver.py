@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.compat._registry import ERR, INFO, Change, Finding, Says, rule, show
+from conformance.compat._registry import ERR, INFO, WARN, Change, Finding, Says, rule, show
 
 __all__ = [
     "BUMP_ORDER",
@@ -47,9 +47,11 @@ def declared_bump(old: Any, new: Any) -> str:
 
 
 def required_bump(findings: Iterable[Finding]) -> str:
-    """The smallest bump covering every finding: major for any ERR, else the largest rule bump."""
+    """The smallest bump covering every wire finding: major for any ERR, else the largest bump."""
     best = "none"
     for f in findings:
+        if f.category != "wire":
+            continue
         bump = "major" if f.level == ERR else f.bump
         if BUMP_ORDER.get(bump, 0) > BUMP_ORDER[best]:
             best = bump
@@ -90,7 +92,13 @@ def http_version_changes(
     required = required_bump(findings)
     declared = declared_bump(old, new)
     if _too_small(required, declared):
-        reasons = sorted({f.id for f in findings if f.level == ERR or f.bump == required})
+        reasons = sorted(
+            {
+                f.id
+                for f in findings
+                if f.category == "wire" and (f.level == ERR or f.bump == required)
+            }
+        )
         out.append(
             Change(
                 "bump-too-small",
@@ -105,7 +113,7 @@ def http_version_changes(
             )
         )
     breaking_ops = sorted(
-        {f.operation for f in findings if f.level == ERR and f.operation and f.side != "contract"}
+        {f.operation for f in findings if f.level == ERR and f.operation and f.category == "wire"}
     )
     if breaking_ops:
         new_major = (parse_version(new) or (0, 0, 0))[0]
@@ -180,7 +188,10 @@ def event_version_changes(
     return out
 
 
-@rule("semver-version-invalid", ERR, "contract", on="version-invalid")
+_POLICY = {"category": "policy"}
+
+
+@rule("semver-version-invalid", WARN, "contract", on="version-invalid", **_POLICY)
 def semver_version_invalid(c: Change) -> Says:
     """The contract's info.version is not a semantic version (MAJOR.MINOR.PATCH)."""
     return Says(
@@ -190,7 +201,7 @@ def semver_version_invalid(c: Change) -> Says:
     )
 
 
-@rule("semver-bump-too-small", ERR, "contract", on="bump-too-small")
+@rule("semver-bump-too-small", ERR, "contract", on="bump-too-small", **_POLICY)
 def semver_bump_too_small(c: Change) -> Says:
     """info.version moved less than the changes require (major if breaking, minor if additive)."""
     return Says(
@@ -203,7 +214,13 @@ def semver_bump_too_small(c: Change) -> Says:
     )
 
 
-@rule("breaking-change-without-new-path-prefix", ERR, "contract", on="breaking-without-prefix")
+@rule(
+    "breaking-change-without-new-path-prefix",
+    ERR,
+    "contract",
+    on="breaking-without-prefix",
+    **_POLICY,
+)
 def breaking_change_without_new_path_prefix(c: Change) -> Says:
     """A breaking HTTP change was made without a new /v{major}/ path prefix beside the old one."""
     ops = c.extra["operations"]
@@ -217,7 +234,7 @@ def breaking_change_without_new_path_prefix(c: Change) -> Says:
     )
 
 
-@rule("event-schema-version-bump-too-small", ERR, "event", on="event-bump-too-small")
+@rule("event-schema-version-bump-too-small", ERR, "event", on="event-bump-too-small", **_POLICY)
 def event_schema_version_bump_too_small(c: Change) -> Says:
     """An event schema's x-schema-version did not move by as much as its changes require."""
     return Says(
@@ -229,7 +246,7 @@ def event_schema_version_bump_too_small(c: Change) -> Says:
     )
 
 
-@rule("event-schema-version-mismatch", ERR, "event", on="event-version-mismatch")
+@rule("event-schema-version-mismatch", ERR, "event", on="event-version-mismatch", **_POLICY)
 def event_schema_version_mismatch(c: Change) -> Says:
     """An event schema's envelope `schema_version` does not accept its own x-schema-version."""
     return Says(

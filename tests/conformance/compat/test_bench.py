@@ -25,3 +25,14 @@ def test_generated_contract_is_deterministic():
     bench = _bench()
     assert bench.make_spec(2) == bench.make_spec(2)
     assert bench.evolve(bench.make_spec(2)) == bench.evolve(bench.make_spec(2))
+
+
+def test_corpus_agreement_holds_for_the_groups_built_so_far():
+    result = _bench().agreement()
+    assert result["cases"] >= 120
+    groups = {k: tuple(map(int, v.split("/"))) for k, v in result["groups"].items()}
+    # Release policy apart, the 2020-12 keywords and the ecosystem's levels: every case agrees.
+    for name in ("policy", "keywords", "levels"):
+        hits, total = groups[name]
+        assert hits == total, (name, [m for m in result["misses"]])
+    assert result["wire_agreement"] >= 0.8

@@ -72,8 +72,13 @@ def test_json_shape():
     assert data["breaking"] is True
     assert data["required_bump"] == "major"
     assert data["declared_bump"] == "major"
-    ids = {f["id"] for f in data["findings"]}
-    assert ids == {"response-property-became-optional", "breaking-change-without-new-path-prefix"}
+    # The wire verdict and release policy are reported apart (issue #14).
+    assert {f["id"] for f in data["findings"]} == {"response-property-became-optional"}
+    policy = data["release_policy"]
+    assert {f["id"] for f in policy["findings"]} == {"breaking-change-without-new-path-prefix"}
+    assert policy["violated"] is True and policy["checked"] is False
+    assert {f["category"] for f in data["findings"]} == {"wire"}
+    assert {f["category"] for f in policy["findings"]} == {"policy"}
     for f in data["findings"]:
         assert {"id", "level", "message", "location", "explanation"} <= set(f)
         assert f["level"] in ("ERR", "WARN", "INFO")
@@ -81,8 +86,8 @@ def test_json_shape():
 
 def test_fail_on_info_fails_an_additive_change():
     assert run(*pair("endpoint-added"), "--fail-on", "INFO").exit_code == 1
-    assert run(*pair("response-property-enum-value-added")).exit_code == 0
-    assert run(*pair("response-property-enum-value-added"), "--fail-on", "WARN").exit_code == 1
+    assert run(*pair("response-optional-property-removed")).exit_code == 0
+    assert run(*pair("response-optional-property-removed"), "--fail-on", "WARN").exit_code == 1
 
 
 def test_levels_file_overrides_a_rule(tmp_path):
@@ -116,7 +121,11 @@ def test_junit_has_a_testcase_per_rule_and_failures_for_findings():
     assert int(suite.get("tests")) >= 90
     failed = [c.get("name") for c in suite if c.find("failure") is not None]
     assert any(n.startswith("request-property-became-required") for n in failed)
-    assert int(suite.get("failures")) == len(failed) == 2
+    # The missing /v2/ prefix is release policy: a failure only under --check-policy.
+    assert int(suite.get("failures")) == len(failed) == 1
+    gated = run(*pair("request-property-became-required"), "--format", "junit", "--check-policy")
+    suite = ET.fromstring(gated.stdout.split("?>", 1)[1])
+    assert int(suite.get("failures")) == 2
 
 
 def test_github_annotations():
@@ -171,7 +180,7 @@ def test_contract_folders_follow_file_refs(tmp_path):
     data = json.loads(result.stdout)
     ids = {f["id"] for f in data["findings"]}
     assert "response-property-type-changed" in ids
-    assert "semver-bump-too-small" in ids
+    assert "semver-bump-too-small" in {f["id"] for f in data["release_policy"]["findings"]}
     loc = next(
         f["location"] for f in data["findings"] if f["id"] == "response-property-type-changed"
     )
@@ -218,3 +227,49 @@ def test_avro_files_and_forced_type(tmp_path):
     assert run(tmp_path / "v1.avsc", tmp_path / "v2.avsc", "--mode", "forward").exit_code == 0
     forced = run(tmp_path / "v1.avsc", tmp_path / "v2.json", "--type", "avro", "--format", "json")
     assert {f["id"] for f in json.loads(forced.stdout)["findings"]} == ids
+
+
+# Release policy is a separate question from the wire: its own section and its own gate.
+def _versions(tmp_path, base_version, rev_version, rule_id="endpoint-added"):
+    base, rev = pair(rule_id)
+    docs = []
+    for src, version, name in ((base, base_version, "b.yaml"), (rev, rev_version, "r.yaml")):
+        doc = yaml.safe_load(src.read_text())
+        doc["info"]["version"] = version
+        (tmp_path / name).write_text(yaml.safe_dump(doc))
+        docs.append(tmp_path / name)
+    return docs
+
+
+def test_a_version_that_is_not_semver_is_a_policy_warning_not_a_break(tmp_path):
+    docs = _versions(tmp_path, "2024-01", "2024-02")
+    result = run(*docs, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["breaking"] is False
+    levels = {f["id"]: f["level"] for f in data["release_policy"]["findings"]}
+    assert levels == {"semver-version-invalid": "WARN"}
+    # A warning about policy does not fail even the policy gate.
+    assert run(*docs, "--check-policy").exit_code == 0
+
+
+def test_an_unbumped_additive_change_fails_only_under_check_policy(tmp_path):
+    docs = _versions(tmp_path, "1.0.0", "1.0.0")
+    plain = run(*docs)
+    assert plain.exit_code == 0, plain.output
+    assert plain.stdout.startswith("compatible:")
+    assert "Release policy (1.0.0 -> 1.0.0)" in plain.stdout
+    assert "semver-bump-too-small" in plain.stdout
+    assert "release policy violated" in plain.stdout
+    gated = run(*docs, "--check-policy")
+    assert gated.exit_code == 1
+    assert "checked (--check-policy)" in gated.stdout
+    assert run(*_versions(tmp_path, "1.0.0", "1.1.0"), "--check-policy").exit_code == 0
+
+
+def test_policy_annotations_are_warnings_unless_checked(tmp_path):
+    docs = _versions(tmp_path, "1.0.0", "1.0.0")
+    out = run(*docs, "--format", "github").stdout
+    assert "::warning file=" in out and "title=semver-bump-too-small" in out
+    out = run(*docs, "--format", "github", "--check-policy").stdout
+    assert "::error file=" in out and "title=semver-bump-too-small" in out

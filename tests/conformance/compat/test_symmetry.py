@@ -1,4 +1,5 @@
 from conformance.compat import RULES
+from conformance.compat._keywords import KEYWORD_KINDS
 
 # A request-side rule (callers break) implies its response-side mirror (readers break).
 MIRRORS = {
@@ -28,6 +29,25 @@ MIRRORS = {
     "request-body-media-type-added": "response-media-type-added",
     "request-property-removed": "response-optional-property-removed",
 }
+
+
+def _opposite(kind: str) -> str:
+    for a, b in (("added", "removed"), ("increased", "decreased")):
+        if kind.endswith(a):
+            return kind[: -len(a)] + b
+        if kind.endswith(b):
+            return kind[: -len(b)] + a
+    return kind  # "...-changed" moves both ways: its mirror is itself on the other side
+
+
+# The 2020-12 keyword rules: a request schema that narrows mirrors a response schema that widens.
+MIRRORS.update(
+    {
+        f"request-{place}-{kind}": f"response-{place}-{_opposite(kind)}"
+        for kind in KEYWORD_KINDS
+        for place in ("body", "property")
+    }
+)
 
 _PARAMS = "parameters exist only in requests; a response's headers have their own rules"
 _SECURITY = "security requirements apply to requests only; responses carry no credentials"
