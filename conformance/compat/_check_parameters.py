@@ -40,8 +40,10 @@ def new_optional_request_parameter(c: Change) -> Says | None:
 
 
 @rule("request-parameter-removed", WARN, "request", on="parameter-removed", **_P)
-def request_parameter_removed(c: Change) -> Says:
+def request_parameter_removed(c: Change) -> Says | None:
     """A request parameter was removed: callers still send it and the server now ignores it."""
+    if c.extra.get("deprecated"):
+        return None  # its deprecation and sunset decide (request-parameter-removed-*)
     return Says(
         f"{c.operation}: request parameter `{c.name}` was removed",
         "callers keep sending it; a server that ignores it silently changes what those calls "

@@ -13,12 +13,16 @@ _ADVICE = (
 )
 
 
+def _unstable(c: Change) -> bool:
+    return bool(c.extra.get("unstable"))
+
+
 def _sunset_passed(c: Change) -> bool:
     return c.extra.get("sunset") is not None and c.extra["sunset"] <= c.extra["today"]
 
 
 def _before_sunset(c: Change, what: str) -> Says | None:
-    if not c.extra.get("deprecated") or _sunset_passed(c):
+    if not c.extra.get("deprecated") or _sunset_passed(c) or _unstable(c):
         return None
     raw = c.extra.get("sunset_raw")
     when = f"its x-sunset {raw} has not passed" if raw else "it declares no x-sunset date"
@@ -31,7 +35,7 @@ def _before_sunset(c: Change, what: str) -> Says | None:
 
 
 def _without_deprecation(c: Change, what: str) -> Says | None:
-    if c.extra.get("deprecated"):
+    if c.extra.get("deprecated") or _unstable(c):
         return None
     return Says(
         f"{c.operation} was {what} without being deprecated first",
@@ -68,7 +72,7 @@ def api_removed_before_sunset(c: Change) -> Says | None:
 @rule("api-removed-after-sunset", INFO, "operation", on=("path-removed", "operation-removed"))
 def api_removed_after_sunset(c: Change) -> Says | None:
     """A deprecated operation was removed after its x-sunset date passed: its planned end."""
-    if not c.extra.get("deprecated") or not _sunset_passed(c):
+    if not c.extra.get("deprecated") or not _sunset_passed(c) or _unstable(c):
         return None
     return Says(
         f"{c.operation} was removed after its sunset date {c.extra['sunset_raw']}",
@@ -97,4 +101,16 @@ def endpoint_deprecated(c: Change) -> Says:
         + (f" (sunset {sunset})" if sunset else " (no x-sunset yet)"),
         "nothing breaks yet; the operation may be removed after its sunset date",
         "declare an `x-sunset` date and send `Deprecation` and `Sunset` response headers",
+    )
+
+
+@rule("api-unstable-removed", INFO, "operation", on=("path-removed", "operation-removed"))
+def api_unstable_removed(c: Change) -> Says | None:
+    """An operation at x-stability-level draft or alpha was removed: it carried no promise."""
+    if not _unstable(c):
+        return None
+    return Says(
+        f"{c.operation} (x-stability-level draft/alpha) was removed",
+        "draft and alpha operations make no stability promise; callers were told they may go",
+        "note the removal in spec/CHANGELOG.md",
     )

@@ -17,7 +17,14 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CompatError", "Loaded", "bundled_contract", "detect_type", "load_argument"]
+__all__ = [
+    "CompatError",
+    "Loaded",
+    "bundled_contract",
+    "check_openapi",
+    "detect_type",
+    "load_argument",
+]
 
 TYPES = ("openapi", "jsonschema", "avro")
 
@@ -56,8 +63,18 @@ def _read(path: Path) -> Any:
         ) from None
 
 
+# Keywords of which a JSON Schema document has at least one (an empty `{}` also is one).
+_SCHEMA_WORDS = frozenset(
+    {
+        "$schema", "$id", "$ref", "$defs", "definitions", "type", "properties", "items",
+        "allOf", "anyOf", "oneOf", "not", "enum", "const", "required", "additionalProperties",
+        "patternProperties", "title", "description", "if", "format", "pattern", "prefixItems",
+    }
+)  # fmt: skip
+
+
 def detect_type(path: Path, data: Any) -> str:
-    """openapi, jsonschema or avro, from the file's ending and content."""
+    """openapi, jsonschema or avro, from the file's ending and content; CompatError otherwise."""
     if path.suffix == ".avsc":
         return "avro"
     if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
@@ -68,9 +85,27 @@ def detect_type(path: Path, data: Any) -> str:
         and ("fields" in data or "symbols" in data or "size" in data)
     ):
         return "avro"
-    if isinstance(data, dict | bool):
+    if isinstance(data, bool):
         return "jsonschema"
+    if isinstance(data, dict) and (not data or _SCHEMA_WORDS & set(data)):
+        return "jsonschema"
+    if isinstance(data, dict):
+        raise CompatError(
+            f"{path}: not an OpenAPI document (no `openapi` field) and no JSON Schema keyword in it"
+        )
     raise CompatError(f"{path}: neither an OpenAPI document, a JSON Schema nor an Avro schema")
+
+
+def check_openapi(path: Path | str, data: dict[str, Any]) -> None:
+    """Refuse what compat cannot judge: Swagger 2.0, or an `openapi` version other than 3.x."""
+    if "swagger" in data and "openapi" not in data:
+        raise CompatError(
+            f"{path}: Swagger {data.get('swagger')} is not supported; convert it to OpenAPI 3 "
+            "first (for example with swagger2openapi)"
+        )
+    version = str(data.get("openapi", ""))
+    if not version.startswith("3."):
+        raise CompatError(f"{path}: openapi {version!r} is not an OpenAPI 3.x version")
 
 
 def _has_external_ref(node: Any) -> bool:
@@ -107,6 +142,7 @@ def _load_dir(root: Path, label: str, forced: str | None) -> Loaded:
     out = Loaded(label, "contract")
     if spec.is_file() and forced in (None, "openapi"):
         out.openapi, out.openapi_file = _bundle(spec), str(spec)
+        check_openapi(spec, out.openapi)
     schemas = root / "schemas"
     if schemas.is_dir() and forced in (None, "jsonschema"):
         for path in sorted(schemas.rglob("*.json")):
@@ -200,6 +236,7 @@ def load_argument(arg: str, forced: str | None, workdir: Path | None = None) -> 
     if kind == "openapi":
         if not isinstance(data, dict):
             raise CompatError(f"{arg}: an OpenAPI document must be a mapping")
+        check_openapi(arg, data)
         return Loaded(arg, "openapi", openapi=_bundle(path, data), openapi_file=str(path))
     if kind == "avro":
         return Loaded(arg, "avro", avro={path.stem: (str(path), data)})

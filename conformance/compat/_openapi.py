@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.compat._keywords import BOTH, KEYWORD_KINDS, NARROWS, WIDENS, compare_keywords
+from conformance.compat._lifecycle import (
+    lifecycle_changes,
+    parse_sunset,
+    schema_lifecycle,
+    unstable,
+)
 from conformance.compat._registry import Change, Finding, rules_for
+from conformance.compat._security import (
+    alternatives,
+    requirement_changes,
+    scheme_changes,
+    used_schemes,
+)
 
 __all__ = ["diff_openapi", "explain", "operations", "parse_sunset"]
 
@@ -38,20 +50,6 @@ _DOC_KINDS = frozenset({"description-changed"})
 
 def _esc(part: str) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
-
-
-def parse_sunset(value: Any) -> dt.date | None:
-    """Read an `x-sunset` value (ISO date or datetime) as a date; None when absent or unreadable."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 class _Doc:
@@ -204,6 +202,8 @@ class _SchemaWalker:
                 b, r = fb, fr
         out: list[Rel] = []
         add = out.append
+        for kind, details in schema_lifecycle(b, r):
+            add(((), f"schema-{kind}", rptr, details.get("before"), details.get("after"), details))
         if b.get("description") != r.get("description"):
             add(((), "description-changed", rptr, b.get("description"), r.get("description"), {}))
 
@@ -436,13 +436,6 @@ def _enum(schema: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def _security(doc: dict[str, Any], op: dict[str, Any]) -> list[dict[str, list[str]]]:
-    raw = op.get("security", doc.get("security"))
-    if not raw:
-        return [{}]  # no requirement: anonymous calls are accepted
-    return [{k: sorted(v or []) for k, v in (alt or {}).items()} for alt in raw]
-
-
 class _Differ:
     """Walks two documents operation by operation and collects Changes."""
 
@@ -484,6 +477,7 @@ class _Differ:
                 sunset=parse_sunset(op.node.get("x-sunset")),
                 sunset_raw=op.node.get("x-sunset"),
                 today=self.today,
+                unstable=unstable(op.node),
             )
         for key, op in rops.items():
             if key not in bops:
@@ -492,6 +486,26 @@ class _Differ:
             bop = bops.get(key)
             if bop is not None:
                 self.operation(bop, rop)
+        # The document-wide requirement, once (operations that inherit it are not repeated).
+        bglob = alternatives(self.bdoc.get("security"))
+        rglob = alternatives(self.rdoc.get("security"))
+        for kind, name, bv, rv, extra in requirement_changes(bglob, rglob):
+            self.emit(
+                f"global-security-{kind}",
+                "request",
+                "security",
+                "",
+                "/security",
+                name,
+                bv,
+                rv,
+                **extra,
+            )
+        used = used_schemes(self.rdoc, [op.node for op in rops.values()])
+        for _, ptr, (kind, name, bv, rv, extra) in scheme_changes(self.bdoc, self.rdoc, used):
+            self.emit(
+                f"security-scheme-{kind}", "request", "security", "", ptr, name, bv, rv, **extra
+            )
         return self.changes
 
     def schema(
@@ -523,15 +537,8 @@ class _Differ:
 
     def operation(self, b: Op, r: Op) -> None:
         label = r.label
-        if r.node.get("deprecated") and not b.node.get("deprecated"):
-            self.emit(
-                "operation-deprecated",
-                "operation",
-                "operation",
-                label,
-                r.pointer,
-                sunset=r.node.get("x-sunset"),
-            )
+        for kind, details in lifecycle_changes(b.node, r.node):
+            self.emit(f"operation-{kind}", "operation", "operation", label, r.pointer, **details)
         for field in ("summary", "description"):
             if b.node.get(field) != r.node.get(field):
                 self.emit(
@@ -585,6 +592,10 @@ class _Differ:
                 ptr,
                 f"{loc}.{name}",
                 required=bool(node.get("required")),
+                deprecated=bool(node.get("deprecated")),
+                sunset=parse_sunset(node.get("x-sunset")),
+                sunset_raw=node.get("x-sunset"),
+                today=self.today,
             )
         for (loc, name), (node, ptr) in r.params.items():
             where = f"{loc} parameter `{node['name']}`"
@@ -601,6 +612,16 @@ class _Differ:
                     )
                 continue
             bnode, bptr = b.params[(loc, name)]
+            for kind, details in lifecycle_changes(bnode, node):
+                self.emit(
+                    f"parameter-{kind}",
+                    "request",
+                    "parameter",
+                    label,
+                    ptr,
+                    f"{loc}.{name}",
+                    **details,
+                )
             if node.get("required") and not bnode.get("required"):
                 self.emit(
                     "parameter-became-required", "request", "parameter", label, ptr, f"{loc}.{name}"
@@ -767,51 +788,13 @@ class _Differ:
                 )
 
     def security(self, b: Op, r: Op, label: str) -> None:
-        bsec, rsec = _security(self.bdoc, b.node), _security(self.rdoc, r.node)
+        if "security" not in b.node and "security" not in r.node:
+            return  # both inherit the document-wide requirement: compared once, in run()
+        bsec = alternatives(b.node.get("security", self.bdoc.get("security")))
+        rsec = alternatives(r.node.get("security", self.rdoc.get("security")))
         ptr = f"{r.pointer}/security" if "security" in r.node else "/security"
-        for alt in bsec:
-            same = next((x for x in rsec if set(x) == set(alt)), None)
-            name = " + ".join(sorted(alt)) or "anonymous access"
-            if same is None:
-                self.emit("security-removed", "request", "security", label, ptr, name)
-                continue
-            for scheme, scopes in alt.items():
-                gained = sorted(set(same[scheme]) - set(scopes))
-                lost = sorted(set(scopes) - set(same[scheme]))
-                if gained:
-                    self.emit(
-                        "security-scope-added",
-                        "request",
-                        "security",
-                        label,
-                        ptr,
-                        scheme,
-                        scopes,
-                        same[scheme],
-                        scopes_changed=gained,
-                    )
-                if lost:
-                    self.emit(
-                        "security-scope-removed",
-                        "request",
-                        "security",
-                        label,
-                        ptr,
-                        scheme,
-                        scopes,
-                        same[scheme],
-                        scopes_changed=lost,
-                    )
-        for alt in rsec:
-            if not any(set(x) == set(alt) for x in bsec):
-                self.emit(
-                    "security-added",
-                    "request",
-                    "security",
-                    label,
-                    ptr,
-                    " + ".join(sorted(alt)) or "anonymous access",
-                )
+        for kind, name, bv, rv, extra in requirement_changes(bsec, rsec):
+            self.emit(f"security-{kind}", "request", "security", label, ptr, name, bv, rv, **extra)
 
 
 def diff_openapi(

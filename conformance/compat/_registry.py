@@ -216,6 +216,7 @@ from conformance.compat import (  # noqa: E402, F401
     _check_docs,
     _check_headers,
     _check_keywords,
+    _check_lifecycle,
     _check_parameters,
     _check_paths,
     _check_request_body,

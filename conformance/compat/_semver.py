@@ -113,7 +113,11 @@ def http_version_changes(
             )
         )
     breaking_ops = sorted(
-        {f.operation for f in findings if f.level == ERR and f.operation and f.category == "wire"}
+        {
+            f.operation or "document-wide"
+            for f in findings
+            if f.level == ERR and f.category == "wire"
+        }
     )
     if breaking_ops:
         new_major = (parse_version(new) or (0, 0, 0))[0]

@@ -273,3 +273,23 @@ def test_policy_annotations_are_warnings_unless_checked(tmp_path):
     assert "::warning file=" in out and "title=semver-bump-too-small" in out
     out = run(*docs, "--format", "github", "--check-policy").stdout
     assert "::error file=" in out and "title=semver-bump-too-small" in out
+
+
+# Inputs compat cannot judge are refused (exit 2), never reported "compatible".
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "swagger: '2.0'\ninfo: {title: t, version: 1.0.0}\npaths: {}\n",
+            "Swagger 2.0 is not supported",
+        ),
+        ("foo: bar\n", "not an OpenAPI document"),
+        ("openapi: 2.5.0\ninfo: {title: t, version: 1.0.0}\npaths: {}\n", "not an OpenAPI 3.x"),
+    ],
+)
+def test_documents_compat_cannot_judge_exit_2(tmp_path, text, reason):
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(text)
+    result = run(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    assert result.exit_code == 2, result.output
+    assert reason in result.stderr and "compatible" not in result.stdout

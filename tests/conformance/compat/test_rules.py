@@ -29,7 +29,9 @@ def _expected(fixture: str) -> set[str]:
     # A breaking change to an operation also needs a new /v{major}/ prefix the fixture lacks.
     extra = (
         {_PREFIX_RULE}
-        if r.level == ERR and r.side in ("request", "response", "operation")
+        if r.level == ERR
+        and r.category == "wire"
+        and r.side in ("request", "response", "operation")
         else set()
     )
     return {fixture} | extra

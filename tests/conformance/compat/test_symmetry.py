@@ -28,6 +28,9 @@ MIRRORS = {
     "request-body-media-type-removed": "response-media-type-removed",
     "request-body-media-type-added": "response-media-type-added",
     "request-property-removed": "response-optional-property-removed",
+    "request-property-deprecated": "response-property-deprecated",
+    "request-property-stability-decreased": "response-property-stability-decreased",
+    "request-property-stability-increased": "response-property-stability-increased",
 }
 
 
@@ -70,11 +73,25 @@ WAIVERS = {
     "request-parameter-pattern-changed": _PARAMS,
     "request-parameter-constraint-tightened": _PARAMS,
     "request-parameter-constraint-loosened": _PARAMS,
+    "request-parameter-deprecated": _PARAMS,
+    "request-parameter-deprecated-sunset-missing": _PARAMS,
+    "request-parameter-reactivated": _PARAMS,
+    "request-parameter-sunset-deleted": _PARAMS,
+    "request-parameter-sunset-date-changed-too-small": _PARAMS,
+    "request-parameter-removed-before-sunset": _PARAMS,
+    "request-parameter-removed-with-deprecation": _PARAMS,
     "api-security-removed": _SECURITY,
     "api-security-added": _SECURITY,
     "api-security-scope-added": _SECURITY,
     "api-security-scope-removed": _SECURITY,
 }
+WAIVERS.update(
+    {
+        r.id: _SECURITY
+        for r in RULES.values()
+        if r.id.startswith(("api-security-", "api-global-security-"))
+    }
+)
 
 
 def test_every_request_rule_has_a_mirror_or_a_waiver():
