@@ -5,15 +5,17 @@ when the change is on the body schema itself, `request-property-*` when it is on
 (and the same for `response-*`). The level follows the change's direction (`_keywords.DIRECTION`):
 a request schema that accepts less refuses callers (ERR) and one that accepts more is additive
 (INFO); a response schema that may hold more surprises strict readers (ERR) and one that holds
-less only gives them more guarantees (INFO); a change both ways is an ERR on either side.
+less only gives them more guarantees (INFO); a change both ways is an ERR on either side. A
+discriminator added or removed changes no value's validity (INFO); a changed default changes
+what an absent value means (WARN; oasdiff: INFO).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance.compat._keywords import BOTH, KEYWORD_KINDS, NARROWS, WIDENS
-from conformance.compat._registry import ERR, INFO, Change, Says, rule, show, where
+from conformance.compat._keywords import BOTH, KEYWORD_KINDS, NARROWS, NEUTRAL, SEMANTIC, WIDENS
+from conformance.compat._registry import ERR, INFO, WARN, Change, Says, rule, show, where
 
 __all__ = ["KEYWORD_RULES"]
 
@@ -53,6 +55,15 @@ _WHAT = {
     "content-schema-removed": "lost its `contentSchema`",
     "content-media-type-changed": "contentMediaType changed",
     "content-encoding-changed": "contentEncoding changed",
+    "discriminator-added": "gained a discriminator",
+    "discriminator-removed": "lost its discriminator",
+    "discriminator-property-name-changed": "discriminator propertyName changed",
+    "discriminator-mapping-deleted": "discriminator lost mapping keys",
+    "discriminator-mapping-added": "discriminator gained mapping keys",
+    "discriminator-mapping-changed": "discriminator mapping now points elsewhere",
+    "default-value-added": "gained a default value",
+    "default-value-removed": "lost its default value",
+    "default-value-changed": "default value changed",
 }
 
 _WHY = {
@@ -62,14 +73,23 @@ _WHY = {
     ("response", "bad"): "responses may now hold what readers validating against the old contract "
     "never expected; strict readers (and generated clients) reject them",
     ("response", "ok"): "every response is still valid for existing readers",
+    ("request", "meaning"): "every request stays valid, but a caller that omits the value now "
+    "gets a different behaviour from the server",
+    ("response", "meaning"): "every response stays valid, but a reader that fills in an absent "
+    "value from the contract now fills in a different one",
 }
 _ADVICE = {
     "bad": "keep the old schema; make the change under a new major path prefix",
     "ok": "no action needed",
+    "meaning": "keep the old default; callers that need another value can send it",
 }
 
 
 def _level(side: str, direction: str) -> str:
+    if direction == NEUTRAL:
+        return INFO
+    if direction == SEMANTIC:
+        return WARN
     if direction == BOTH:
         return ERR
     harmful = NARROWS if side == "request" else WIDENS
@@ -79,7 +99,7 @@ def _level(side: str, direction: str) -> str:
 def _make(kind: str, side: str, place: str) -> Callable[[Change], Says | None]:
     on_body = place == "body"
     level = _level(side, KEYWORD_KINDS[kind])
-    tone = "bad" if level == ERR else "ok"
+    tone = {ERR: "bad", WARN: "meaning"}.get(level, "ok")
 
     def check(c: Change) -> Says | None:
         if on_body == bool(c.name):

@@ -16,6 +16,8 @@ from typing import Any
 __all__ = [
     "BOTH",
     "DIRECTION",
+    "NEUTRAL",
+    "SEMANTIC",
     "KEYWORD_KINDS",
     "NARROWS",
     "WIDENS",
@@ -24,6 +26,9 @@ __all__ = [
 ]
 
 NARROWS, WIDENS, BOTH = "narrows", "widens", "both"
+# Not about which values validate: NEUTRAL changes nothing on the wire (INFO), SEMANTIC keeps
+# every value valid but changes what one means (a default), which may break someone (WARN).
+NEUTRAL, SEMANTIC = "neutral", "semantic"
 
 # Each kind this module emits, with its direction. Order: the catalog groups.
 KEYWORD_KINDS: dict[str, str] = {
@@ -61,6 +66,15 @@ KEYWORD_KINDS: dict[str, str] = {
     "content-schema-removed": WIDENS,
     "content-media-type-changed": BOTH,
     "content-encoding-changed": BOTH,
+    "discriminator-added": NEUTRAL,
+    "discriminator-removed": NEUTRAL,
+    "discriminator-property-name-changed": BOTH,
+    "discriminator-mapping-deleted": NARROWS,
+    "discriminator-mapping-added": WIDENS,
+    "discriminator-mapping-changed": BOTH,
+    "default-value-added": NEUTRAL,
+    "default-value-removed": SEMANTIC,
+    "default-value-changed": SEMANTIC,
 }
 
 # The direction of every change kind the walker knows (the 3.0 set and the keywords above).
@@ -116,7 +130,7 @@ def flip(rels: list[Rel], keyword: str, *, both: bool = False) -> list[Rel]:
     out: list[Rel] = []
     for names, kind, ptr, bv, rv, _extra in rels:
         d = _direction((names, kind, ptr, bv, rv, _extra))
-        if d is None:
+        if d not in (NARROWS, WIDENS, BOTH):
             continue
         outer = BOTH if both or d == BOTH else (WIDENS if d == NARROWS else NARROWS)
         extra = {"keyword": keyword, "inner": kind}

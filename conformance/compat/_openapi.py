@@ -224,6 +224,19 @@ class _SchemaWalker:
                 add(((), "null-added", rptr, sorted(bt), sorted(rt), {}))
         if b.get("format") != r.get("format"):
             add(((), "format-changed", rptr, b.get("format"), r.get("format"), {}))
+        if b.get("default") != r.get("default"):
+            bd, rd = "default" in b, "default" in r
+            kind = "default-value-" + ("changed" if bd and rd else "added" if rd else "removed")
+            add(((), kind, rptr, b.get("default"), r.get("default"), {"keyword": "default"}))
+        bx, rx = b.get("x-extensible-enum"), r.get("x-extensible-enum")
+        if isinstance(bx, list) and isinstance(rx, list):
+            gone, new_values = [v for v in bx if v not in rx], [v for v in rx if v not in bx]
+            if gone:
+                add(((), "extensible-enum-value-removed", rptr, bx, rx, {"values": gone}))
+            if new_values:
+                add(((), "extensible-enum-value-added", rptr, bx, rx, {"values": new_values}))
+        add_all = out.extend
+        add_all(_discriminator(b.get("discriminator"), r.get("discriminator"), rptr))
 
         be, re_ = _enum(b), _enum(r)
         b_const, r_const = "const" in b and "enum" not in b, "const" in r and "enum" not in r
@@ -350,10 +363,22 @@ class _SchemaWalker:
         for name, sub in rp.items():
             ptr = f"{rptr}/properties/{_esc(name)}"
             rsub, _ = self.rev.resolve(sub, "")
-            if isinstance(rsub, dict) and rsub.get(hidden):
+            r_hidden = isinstance(rsub, dict) and bool(rsub.get(hidden))
+            b_hidden = False
+            if name in bp:
+                bsub, _ = self.base.resolve(bp[name], "")
+                b_hidden = isinstance(bsub, dict) and bool(bsub.get(hidden))
+            if r_hidden and name in bp and not b_hidden:
+                # Became readOnly (request) / writeOnly (response): gone from this direction.
+                extra = {"required": name in breq, "closed": closed, "now": hidden}
+                out.append(((name,), "property-removed", ptr, bp[name], None, extra))
                 continue
-            if name not in bp:
-                out.append(((name,), "property-added", ptr, None, sub, {"required": name in rreq}))
+            if r_hidden:
+                continue
+            if name not in bp or b_hidden:
+                # New, or no longer readOnly/writeOnly: it appears in this direction.
+                extra = {"required": name in rreq, "was": hidden if b_hidden else None}
+                out.append(((name,), "property-added", ptr, None, sub, extra))
                 continue
             if name in rreq and name not in breq:
                 out.append(((name,), "property-became-required", ptr, False, True, {}))
@@ -417,6 +442,54 @@ def _flatten_all_of(doc: _Doc, schema: dict[str, Any]) -> dict[str, Any] | None:
                 return None
             else:
                 out[key] = value
+    return out
+
+
+def _discriminator(b: Any, r: Any, rptr: str) -> list[Rel]:
+    """Discriminator changes: its property name and the value -> schema mapping."""
+    ptr = f"{rptr}/discriminator"
+    if not isinstance(b, dict) and not isinstance(r, dict):
+        return []
+    if not isinstance(b, dict):
+        return [((), "discriminator-added", ptr, None, r, {"keyword": "discriminator"})]
+    if not isinstance(r, dict):
+        return [((), "discriminator-removed", ptr, b, None, {"keyword": "discriminator"})]
+    out: list[Rel] = []
+    if b.get("propertyName") != r.get("propertyName"):
+        extra = {"keyword": "discriminator"}
+        out.append(
+            ((), "discriminator-property-name-changed", ptr, b.get("propertyName"),
+             r.get("propertyName"), extra)
+        )  # fmt: skip
+    bm, rm = b.get("mapping") or {}, r.get("mapping") or {}
+    gone = sorted(k for k in bm if k not in rm)
+    new = sorted(k for k in rm if k not in bm)
+    moved = sorted(k for k in bm if k in rm and bm[k] != rm[k])
+    if gone:
+        out.append(((), "discriminator-mapping-deleted", f"{ptr}/mapping", gone, None, {}))
+    if new:
+        out.append(((), "discriminator-mapping-added", f"{ptr}/mapping", None, new, {}))
+    if moved:
+        out.append(((), "discriminator-mapping-changed", f"{ptr}/mapping", moved, moved, {}))
+    return out
+
+
+def _serialization(loc: str, b: dict[str, Any], r: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """How a parameter is written on the wire: style, explode (by its default), and flags."""
+    default_style = "form" if loc in ("query", "cookie") else "simple"
+    bstyle, rstyle = b.get("style", default_style), r.get("style", default_style)
+    out: list[tuple[str, Any, Any]] = []
+    if bstyle != rstyle:
+        return [("parameter-style-changed", bstyle, rstyle)]  # explode's default moves with it
+    bex = b.get("explode", bstyle == "form")
+    rex = r.get("explode", rstyle == "form")
+    if bex != rex:
+        out.append(("parameter-explode-changed", bex, rex))
+    for key in ("allowReserved", "allowEmptyValue"):
+        bv, rv = bool(b.get(key)), bool(r.get(key))
+        if bv != rv:
+            stem = "allow-reserved" if key == "allowReserved" else "allow-empty-value"
+            out.append((f"parameter-{stem}-{'added' if rv else 'removed'}", bv, rv))
     return out
 
 
@@ -486,6 +559,13 @@ class _Differ:
             bop = bops.get(key)
             if bop is not None:
                 self.operation(bop, rop)
+        bhooks, rhooks = self.bdoc.get("webhooks") or {}, self.rdoc.get("webhooks") or {}
+        for name in sorted(set(bhooks) - set(rhooks)):
+            self.emit(
+                "webhook-removed", "operation", "webhook", "", f"/webhooks/{_esc(name)}", name
+            )
+        for name in sorted(set(rhooks) - set(bhooks)):
+            self.emit("webhook-added", "operation", "webhook", "", f"/webhooks/{_esc(name)}", name)
         # The document-wide requirement, once (operations that inherit it are not repeated).
         bglob = alternatives(self.bdoc.get("security"))
         rglob = alternatives(self.rdoc.get("security"))
@@ -514,7 +594,7 @@ class _Differ:
         for names, kind, ptr, bv, rv, extra in self.schemas.walk(b, r, side, bptr, rptr):
             the_side = "docs" if kind in _DOC_KINDS else side
             kinds = [kind]
-            if subject != "property" and kind in KEYWORD_KINDS:
+            if subject != "property" and KEYWORD_KINDS.get(kind) in (NARROWS, WIDENS, BOTH):
                 # Parameters and headers have no keyword-specific rules: judge them by direction.
                 d = KEYWORD_KINDS[kind]
                 kinds = ["constraint-tightened"] if d in (NARROWS, BOTH) else []
@@ -630,6 +710,8 @@ class _Differ:
                 self.emit(
                     "parameter-became-optional", "request", "parameter", label, ptr, f"{loc}.{name}"
                 )
+            for kind, bv, rv in _serialization(loc, bnode, node):
+                self.emit(kind, "request", "parameter", label, ptr, f"{loc}.{name}", bv, rv)
             bs = bnode.get("schema") or _media_schema(bnode.get("content"))
             rs = node.get("schema") or _media_schema(node.get("content"))
             self.schema(
@@ -685,6 +767,11 @@ class _Differ:
                 continue
             bnode = bc[media]
             if isinstance(bnode, dict) and isinstance(rnode, dict):
+                had, has = "schema" in bnode, "schema" in rnode
+                if had != has:
+                    kind = "media-type-schema-added" if has else "media-type-schema-removed"
+                    self.emit(kind, side, "body", label, f"{mptr}/schema", media, what=what)
+                    continue
                 self.schema(
                     bnode.get("schema"),
                     rnode.get("schema"),

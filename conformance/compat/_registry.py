@@ -222,5 +222,6 @@ from conformance.compat import (  # noqa: E402, F401
     _check_request_body,
     _check_responses,
     _check_security,
+    _check_serialization,
     _semver,
 )

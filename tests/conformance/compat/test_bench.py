@@ -31,9 +31,10 @@ def test_corpus_agreement_holds_for_the_groups_built_so_far():
     result = _bench().agreement()
     assert result["cases"] >= 120
     groups = {k: tuple(map(int, v.split("/"))) for k, v in result["groups"].items()}
-    # Every group built so far agrees on every case (serialization is the one left).
+    # Every group agrees on every case, but for the two deliberate serialization misses.
     for name in ("policy", "keywords", "levels", "governance", "security", "inputs"):
         hits, total = groups[name]
         assert hits == total, (name, [m for m in result["misses"]])
-    assert result["wire_agreement"] >= 0.89
+    assert groups["serialization"][0] >= groups["serialization"][1] - 2
+    assert result["wire_agreement"] >= 0.98
     assert result["policy_agreement"] == 1.0

@@ -29,12 +29,21 @@ MIRRORS = {
     "request-body-media-type-added": "response-media-type-added",
     "request-property-removed": "response-optional-property-removed",
     "request-property-deprecated": "response-property-deprecated",
+    "request-body-media-type-schema-added": "response-body-media-type-schema-removed",
+    "request-body-media-type-schema-removed": "response-body-media-type-schema-added",
+    "request-property-x-extensible-enum-value-added": (
+        "response-property-x-extensible-enum-value-removed"
+    ),
     "request-property-stability-decreased": "response-property-stability-decreased",
     "request-property-stability-increased": "response-property-stability-increased",
 }
 
 
 def _opposite(kind: str) -> str:
+    if kind.endswith("mapping-deleted"):
+        return kind.replace("deleted", "added")
+    if kind.endswith("mapping-added"):
+        return kind.replace("added", "deleted")
     for a, b in (("added", "removed"), ("increased", "decreased")):
         if kind.endswith(a):
             return kind[: -len(a)] + b
@@ -74,6 +83,20 @@ WAIVERS = {
     "request-parameter-constraint-tightened": _PARAMS,
     "request-parameter-constraint-loosened": _PARAMS,
     "request-parameter-deprecated": _PARAMS,
+    "request-parameter-allow-empty-value-added": _PARAMS,
+    "request-parameter-allow-empty-value-removed": _PARAMS,
+    "request-parameter-became-allow-reserved": _PARAMS,
+    "request-parameter-became-not-allow-reserved": _PARAMS,
+    "request-parameter-default-value-added": _PARAMS,
+    "request-parameter-default-value-changed": _PARAMS,
+    "request-parameter-default-value-removed": _PARAMS,
+    "request-parameter-explode-changed": _PARAMS,
+    "request-parameter-style-changed": _PARAMS,
+    "request-parameter-x-extensible-enum-value-removed": _PARAMS,
+    # Its mirror, a value added to a response's x-extensible-enum, is harmless by design: the
+    # keyword tells readers that the set grows.
+    "request-property-x-extensible-enum-value-removed": "an extensible enum promises readers "
+    "new values; only callers lose when a value goes",
     "request-parameter-deprecated-sunset-missing": _PARAMS,
     "request-parameter-reactivated": _PARAMS,
     "request-parameter-sunset-deleted": _PARAMS,
