@@ -9,7 +9,13 @@ __all__: list[str] = []
 _H = {"subject": "header"}
 
 
-@rule("response-required-header-removed", ERR, "response", on="header-removed", **_H)
+@rule(
+    "required-response-header-removed",
+    ERR,
+    "response",
+    on="header-removed",
+    **_H,
+)
 def response_required_header_removed(c: Change) -> Says | None:
     """A required response header was removed."""
     if not c.extra.get("required"):
@@ -21,7 +27,14 @@ def response_required_header_removed(c: Change) -> Says | None:
     )
 
 
-@rule("response-optional-header-removed", WARN, "response", on="header-removed", **_H)
+@rule(
+    "optional-response-header-removed",
+    WARN,
+    "response",
+    on="header-removed",
+    **_H,
+    note="oasdiff: INFO since 1.30; kept WARN, clients that used it lose it",
+)
 def response_optional_header_removed(c: Change) -> Says | None:
     """An optional response header was removed: clients that used it lose it."""
     if c.extra.get("required"):

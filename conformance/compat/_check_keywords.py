@@ -118,15 +118,32 @@ def _make(kind: str, side: str, place: str) -> Callable[[Change], Says | None]:
     return check
 
 
+def _note(kind: str, side: str, level: str) -> str:
+    """Where the level differs from oasdiff's check of the same id."""
+    if kind.startswith("prefix-items-"):
+        return "oasdiff reads prefixItems the other way round; here a new position constrains"
+    if kind.startswith("discriminator-") and level != INFO:
+        return "oasdiff: INFO; the server routes on the discriminator"
+    if kind == "default-value-changed" or kind == "default-value-removed":
+        return "oasdiff: INFO" if side == "request" else ""
+    return ""
+
+
 def _register() -> list[str]:
     ids = []
     for kind, direction in KEYWORD_KINDS.items():
         for side in ("request", "response"):
             for place in ("body", "property"):
                 rule_id = f"{side}-{place}-{kind}"
-                rule(rule_id, _level(side, direction), side, on=kind, subject="property")(
-                    _make(kind, side, place)
-                )
+                level = _level(side, direction)
+                rule(
+                    rule_id,
+                    level,
+                    side,
+                    on=kind,
+                    subject="property",
+                    note=_note(kind, side, level),
+                )(_make(kind, side, place))
                 ids.append(rule_id)
     return ids
 

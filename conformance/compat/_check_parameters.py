@@ -98,7 +98,9 @@ def request_parameter_type_changed(c: Change) -> Says:
     )
 
 
-@rule("request-parameter-type-widened", INFO, "request", on=("type-widened", "null-added"), **_P)
+@rule(
+    "request-parameter-type-generalized", INFO, "request", on=("type-widened", "null-added"), **_P
+)
 def request_parameter_type_widened(c: Change) -> Says:
     """A request parameter now accepts more types: every value valid before is still valid."""
     return Says(
@@ -192,4 +194,22 @@ def request_parameter_constraint_loosened(c: Change) -> Says:
         f"to {show(c.revision)}",
         "existing callers are unaffected",
         "servers must accept the wider range",
+    )
+
+
+@rule("request-parameter-became-enum", ERR, "request", on="became-enum", subject="parameter")
+def request_parameter_became_enum(c: Change) -> Says:
+    """A request parameter was restricted to a list of enum values."""
+    return _tightened(c, "restricted to an enum:")
+
+
+@rule(
+    "request-parameter-became-not-enum", INFO, "request", on="became-not-enum", subject="parameter"
+)
+def request_parameter_became_not_enum(c: Change) -> Says:
+    """A request parameter is no longer restricted to a list of enum values."""
+    return Says(
+        f"{c.operation}: {_pname(c)} no longer restricted to {show(c.base)}",
+        "every value valid before is still valid; existing callers are unaffected",
+        "servers must accept the wider input",
     )

@@ -69,9 +69,7 @@ def api_removed_before_sunset(c: Change) -> Says | None:
     return _before_sunset(c, "removed")
 
 
-@rule("api-removed-after-sunset", INFO, "operation", on=("path-removed", "operation-removed"))
-def api_removed_after_sunset(c: Change) -> Says | None:
-    """A deprecated operation was removed after its x-sunset date passed: its planned end."""
+def _after_sunset(c: Change) -> Says | None:
     if not c.extra.get("deprecated") or not _sunset_passed(c) or _unstable(c):
         return None
     return Says(
@@ -80,6 +78,18 @@ def api_removed_after_sunset(c: Change) -> Says | None:
         "whole deprecation window to move to the replacement",
         "note the removal in spec/CHANGELOG.md",
     )
+
+
+@rule("api-removed-with-deprecation", INFO, "operation", on="operation-removed")
+def api_removed_with_deprecation(c: Change) -> Says | None:
+    """A deprecated operation was removed after its x-sunset date passed: its planned end."""
+    return _after_sunset(c)
+
+
+@rule("api-path-removed-with-deprecation", INFO, "operation", on="path-removed")
+def api_path_removed_with_deprecation(c: Change) -> Says | None:
+    """A deprecated path was removed after its x-sunset date passed: its planned end."""
+    return _after_sunset(c)
 
 
 @rule("endpoint-added", INFO, "operation", on="operation-added")
@@ -104,7 +114,13 @@ def endpoint_deprecated(c: Change) -> Says:
     )
 
 
-@rule("api-unstable-removed", INFO, "operation", on=("path-removed", "operation-removed"))
+@rule(
+    "api-unstable-removed",
+    INFO,
+    "operation",
+    on=("path-removed", "operation-removed"),
+    note="not in oasdiff (it reports nothing for draft/alpha removals)",
+)
 def api_unstable_removed(c: Change) -> Says | None:
     """An operation at x-stability-level draft or alpha was removed: it carried no promise."""
     if not _unstable(c):

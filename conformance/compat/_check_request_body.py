@@ -125,7 +125,7 @@ def request_property_type_changed(c: Change) -> Says:
     return _tight(c, "type/format changed")
 
 
-@rule("request-property-type-widened", INFO, "request", on="type-widened", **_P)
+@rule("request-property-type-generalized", INFO, "request", on="type-widened", **_P)
 def request_property_type_widened(c: Change) -> Says:
     """A request property now accepts more types: every value valid before still is."""
     return _loose(c, "type widened")
@@ -163,25 +163,53 @@ def request_property_enum_value_added(c: Change) -> Says:
     )
 
 
-@rule("request-property-max-length-decreased", ERR, "request", on="max-length-decreased", **_P)
+@rule(
+    "request-property-max-length-decreased",
+    ERR,
+    "request",
+    on="max-length-decreased",
+    **_P,
+    note="also covers maxLength set (oasdiff: *-max-length-set)",
+)
 def request_property_max_length_decreased(c: Change) -> Says:
     """A request property's maxLength decreased (or was added)."""
     return _tight(c, "maxLength decreased")
 
 
-@rule("request-property-min-length-increased", ERR, "request", on="min-length-increased", **_P)
+@rule(
+    "request-property-min-length-increased",
+    ERR,
+    "request",
+    on="min-length-increased",
+    **_P,
+    note="also covers minLength set",
+)
 def request_property_min_length_increased(c: Change) -> Says:
     """A request property's minLength increased (or was added)."""
     return _tight(c, "minLength increased")
 
 
-@rule("request-property-max-decreased", ERR, "request", on="max-decreased", **_P)
+@rule(
+    "request-property-max-decreased",
+    ERR,
+    "request",
+    on="max-decreased",
+    **_P,
+    note="also covers maximum set (oasdiff: *-max-set)",
+)
 def request_property_max_decreased(c: Change) -> Says:
     """A request property's maximum decreased (or was added)."""
     return _tight(c, "maximum decreased")
 
 
-@rule("request-property-min-increased", ERR, "request", on="min-increased", **_P)
+@rule(
+    "request-property-min-increased",
+    ERR,
+    "request",
+    on="min-increased",
+    **_P,
+    note="also covers minimum set (oasdiff: *-min-set)",
+)
 def request_property_min_increased(c: Change) -> Says:
     """A request property's minimum increased (or was added)."""
     return _tight(c, "minimum increased")
@@ -193,7 +221,14 @@ def request_property_pattern_changed(c: Change) -> Says:
     return _tight(c, "pattern changed")
 
 
-@rule("request-property-constraint-tightened", ERR, "request", on="constraint-tightened", **_P)
+@rule(
+    "request-property-constraint-tightened",
+    ERR,
+    "request",
+    on="constraint-tightened",
+    **_P,
+    note="not in oasdiff: maxItems, multipleOf, not, if … by direction",
+)
 def request_property_constraint_tightened(c: Change) -> Says:
     """Another request property constraint was tightened (enum introduced, maxItems, multipleOf)."""
     return _tight(c, f"{c.extra.get('keyword')} tightened")
@@ -211,6 +246,7 @@ def request_property_constraint_tightened(c: Change) -> Says:
         "min-decreased",
     ),
     **_P,
+    note="not in oasdiff: maxItems, multipleOf, not, if … by direction",
 )
 def request_property_constraint_loosened(c: Change) -> Says:
     """A request property constraint was loosened: every value valid before still is."""
@@ -257,3 +293,19 @@ def request_property_all_of_added(c: Change) -> Says:
 def request_property_composition_widened(c: Change) -> Says:
     """A request schema gained a oneOf/anyOf branch or lost an allOf part: it accepts more."""
     return _loose(c, f"{c.extra.get('keyword')} widened:")
+
+
+@rule("request-property-became-enum", ERR, "request", on="became-enum", subject="property")
+def request_property_became_enum(c: Change) -> Says:
+    """A request property was restricted to a list of enum values."""
+    return _tight(c, "restricted to an enum:")
+
+
+@rule("request-property-became-not-enum", INFO, "request", on="became-not-enum", subject="property")
+def request_property_became_not_enum(c: Change) -> Says:
+    """A request property is no longer restricted to a list of enum values."""
+    return Says(
+        f"{c.operation}: {where(c)} no longer restricted to {show(c.base)}",
+        "every value valid before is still valid; existing callers are unaffected",
+        "servers must accept the wider input",
+    )

@@ -94,7 +94,7 @@ def response_media_type_added(c: Change) -> Says:
     )
 
 
-@rule("response-property-removed", ERR, "response", on="property-removed", **_P)
+@rule("response-required-property-removed", ERR, "response", on="property-removed", **_P)
 def response_property_removed(c: Change) -> Says | None:
     """A required response property was removed."""
     if not c.extra.get("required"):
@@ -106,7 +106,14 @@ def response_property_removed(c: Change) -> Says | None:
     )
 
 
-@rule("response-optional-property-removed", WARN, "response", on="property-removed", **_P)
+@rule(
+    "response-optional-property-removed",
+    WARN,
+    "response",
+    on="property-removed",
+    **_P,
+    note="oasdiff: INFO since 1.30; kept WARN, readers lose data",
+)
 def response_optional_property_removed(c: Change) -> Says | None:
     """An optional response property was removed: readers that used it lose it."""
     if c.extra.get("required"):
@@ -162,7 +169,7 @@ def response_property_type_changed(c: Change) -> Says:
     return _surprise(c, "type/format changed")
 
 
-@rule("response-property-type-narrowed", INFO, "response", on="type-narrowed", **_P)
+@rule("response-property-type-specialized", INFO, "response", on="type-narrowed", **_P)
 def response_property_type_narrowed(c: Change) -> Says:
     """A response property's type narrowed: every response is still valid for readers."""
     return _narrower(c, "type narrowed")
@@ -196,25 +203,53 @@ def response_property_enum_value_removed(c: Change) -> Says:
     return _narrower(c, f"no longer returns {show(c.extra['values'])}: enum")
 
 
-@rule("response-property-max-length-increased", ERR, "response", on="max-length-increased", **_P)
+@rule(
+    "response-property-max-length-increased",
+    ERR,
+    "response",
+    on="max-length-increased",
+    **_P,
+    note="also covers maxLength removed (oasdiff: *-unset)",
+)
 def response_property_max_length_increased(c: Change) -> Says:
     """A response property's maxLength increased (or was removed)."""
     return _surprise(c, "maxLength increased")
 
 
-@rule("response-property-min-length-decreased", ERR, "response", on="min-length-decreased", **_P)
+@rule(
+    "response-property-min-length-decreased",
+    ERR,
+    "response",
+    on="min-length-decreased",
+    **_P,
+    note="also covers minLength removed",
+)
 def response_property_min_length_decreased(c: Change) -> Says:
     """A response property's minLength decreased (or was removed)."""
     return _surprise(c, "minLength decreased")
 
 
-@rule("response-property-max-increased", ERR, "response", on="max-increased", **_P)
+@rule(
+    "response-property-max-increased",
+    ERR,
+    "response",
+    on="max-increased",
+    **_P,
+    note="also covers maximum removed",
+)
 def response_property_max_increased(c: Change) -> Says:
     """A response property's maximum increased (or was removed)."""
     return _surprise(c, "maximum increased")
 
 
-@rule("response-property-min-decreased", ERR, "response", on="min-decreased", **_P)
+@rule(
+    "response-property-min-decreased",
+    ERR,
+    "response",
+    on="min-decreased",
+    **_P,
+    note="also covers minimum removed",
+)
 def response_property_min_decreased(c: Change) -> Says:
     """A response property's minimum decreased (or was removed)."""
     return _surprise(c, "minimum decreased")
@@ -226,7 +261,13 @@ def response_property_pattern_changed(c: Change) -> Says:
     return _surprise(c, "pattern changed")
 
 
-@rule("response-property-constraint-loosened", ERR, "response", on="constraint-loosened", **_P)
+@rule(
+    "response-property-constraint-loosened",
+    ERR,
+    "response",
+    on=("constraint-loosened", "became-not-enum"),
+    **_P,
+)
 def response_property_constraint_loosened(c: Change) -> Says:
     """Another response property constraint was loosened (enum dropped, maxItems, pattern)."""
     return _surprise(c, f"{c.extra.get('keyword')} loosened")
@@ -238,6 +279,7 @@ def response_property_constraint_loosened(c: Change) -> Says:
     "response",
     on=(
         "constraint-tightened",
+        "became-enum",
         "max-length-decreased",
         "min-length-increased",
         "max-decreased",
@@ -274,7 +316,14 @@ def response_property_any_of_added(c: Change) -> Says:
     return _surprise(c, "gained an anyOf branch:")
 
 
-@rule("response-property-all-of-removed", WARN, "response", on="all-of-removed", **_P)
+@rule(
+    "response-property-all-of-removed",
+    WARN,
+    "response",
+    on="all-of-removed",
+    **_P,
+    note="oasdiff: INFO since 1.30; kept WARN",
+)
 def response_property_all_of_removed(c: Change) -> Says:
     """An allOf part was removed from a response schema: readers lose a guarantee."""
     return _surprise(c, "lost an allOf part:")

@@ -9,7 +9,14 @@ __all__: list[str] = []
 _S = {"subject": "security"}
 
 
-@rule("api-security-removed", ERR, "request", on="security-removed", **_S)
+@rule(
+    "api-security-removed",
+    ERR,
+    "request",
+    on="security-removed",
+    **_S,
+    note="oasdiff: INFO; callers authenticating that way get a 401",
+)
 def api_security_removed(c: Change) -> Says:
     """A way to authenticate an operation is no longer accepted (including anonymous access)."""
     return Says(
@@ -29,7 +36,14 @@ def api_security_added(c: Change) -> Says:
     )
 
 
-@rule("api-security-scope-added", ERR, "request", on="security-scope-added", **_S)
+@rule(
+    "api-security-scope-added",
+    ERR,
+    "request",
+    on="security-scope-added",
+    **_S,
+    note="oasdiff: INFO; old tokens get a 403",
+)
 def api_security_scope_added(c: Change) -> Says:
     """An operation now needs more OAuth2 scopes."""
     return Says(
@@ -49,7 +63,14 @@ def api_security_scope_removed(c: Change) -> Says:
     )
 
 
-@rule("api-security-weakened", INFO, "request", on="security-weakened", **_S)
+@rule(
+    "api-security-weakened",
+    INFO,
+    "request",
+    on="security-weakened",
+    **_S,
+    note="not in oasdiff (it reports the AND member as removed)",
+)
 def api_security_weakened(c: Change) -> Says:
     """An AND-set of schemes (or scopes) an operation needs got smaller: old callers still pass."""
     return Says(
@@ -62,7 +83,14 @@ def api_security_weakened(c: Change) -> Says:
 # --- the document-wide requirement (operations that inherit it) --------------------------------
 
 
-@rule("api-global-security-removed", ERR, "request", on="global-security-removed", **_S)
+@rule(
+    "api-global-security-removed",
+    ERR,
+    "request",
+    on="global-security-removed",
+    **_S,
+    note="oasdiff: INFO; callers authenticating that way get a 401",
+)
 def api_global_security_removed(c: Change) -> Says:
     """A document-wide way to authenticate (or anonymous access) is no longer accepted."""
     return Says(
@@ -82,7 +110,14 @@ def api_global_security_added(c: Change) -> Says:
     )
 
 
-@rule("api-global-security-scope-added", ERR, "request", on="global-security-scope-added", **_S)
+@rule(
+    "api-global-security-scope-added",
+    ERR,
+    "request",
+    on="global-security-scope-added",
+    **_S,
+    note="oasdiff: INFO; old tokens get a 403",
+)
 def api_global_security_scope_added(c: Change) -> Says:
     """The document-wide requirement now needs more OAuth2 scopes."""
     return Says(
@@ -104,7 +139,14 @@ def api_global_security_scope_removed(c: Change) -> Says:
     )
 
 
-@rule("api-global-security-weakened", INFO, "request", on="global-security-weakened", **_S)
+@rule(
+    "api-global-security-weakened",
+    INFO,
+    "request",
+    on="global-security-weakened",
+    **_S,
+    note="not in oasdiff (it reports the AND member as removed)",
+)
 def api_global_security_weakened(c: Change) -> Says:
     """The document-wide AND-set of schemes got smaller: callers that met it still pass."""
     return Says(
@@ -158,6 +200,7 @@ def api_security_component_removed(c: Change) -> Says:
     "request",
     on="security-scheme-type-changed",
     **_S,
+    note="oasdiff: INFO; reported only for schemes in use",
 )
 def api_security_component_type_changed(c: Change) -> Says:
     """A security scheme in use changed its type (for example oauth2 to http)."""
@@ -170,20 +213,33 @@ def api_security_component_type_changed(c: Change) -> Says:
     "request",
     on="security-scheme-scheme-changed",
     **_S,
+    note="not in oasdiff",
 )
 def api_security_component_scheme_changed(c: Change) -> Says:
     """An HTTP security scheme in use changed its auth scheme (for example basic to bearer)."""
     return _scheme(c, "HTTP auth scheme")
 
 
-@rule("api-security-component-in-changed", ERR, "request", on="security-scheme-in-changed", **_S)
+@rule(
+    "api-security-component-in-changed",
+    ERR,
+    "request",
+    on="security-scheme-in-changed",
+    **_S,
+    note="not in oasdiff",
+)
 def api_security_component_in_changed(c: Change) -> Says:
     """An API key scheme in use moved (header, query or cookie)."""
     return _scheme(c, "API key location")
 
 
 @rule(
-    "api-security-component-name-changed", ERR, "request", on="security-scheme-name-changed", **_S
+    "api-security-component-name-changed",
+    ERR,
+    "request",
+    on="security-scheme-name-changed",
+    **_S,
+    note="not in oasdiff",
 )
 def api_security_component_name_changed(c: Change) -> Says:
     """An API key scheme in use renamed its header, query parameter or cookie."""
@@ -196,6 +252,7 @@ def api_security_component_name_changed(c: Change) -> Says:
     "request",
     on="security-scheme-openid-url-changed",
     **_S,
+    note="not in oasdiff",
 )
 def api_security_component_openid_url_changed(c: Change) -> Says:
     """An OpenID Connect scheme in use changed its discovery URL."""
@@ -208,6 +265,7 @@ def api_security_component_openid_url_changed(c: Change) -> Says:
     "request",
     on="security-scheme-token-url-changed",
     **_S,
+    note="oasdiff: INFO; reported only for schemes in use",
 )
 def api_security_component_oauth_token_url_changed(c: Change) -> Says:
     """An OAuth2 flow in use changed its token URL: clients fetch tokens from the old one."""
@@ -220,6 +278,7 @@ def api_security_component_oauth_token_url_changed(c: Change) -> Says:
     "request",
     on="security-scheme-auth-url-changed",
     **_S,
+    note="oasdiff: INFO; reported only for schemes in use",
 )
 def api_security_component_oauth_url_changed(c: Change) -> Says:
     """An OAuth2 flow in use changed its authorization or refresh URL."""
@@ -227,7 +286,12 @@ def api_security_component_oauth_url_changed(c: Change) -> Says:
 
 
 @rule(
-    "api-security-component-flow-removed", ERR, "request", on="security-scheme-flow-removed", **_S
+    "api-security-component-flow-removed",
+    ERR,
+    "request",
+    on="security-scheme-flow-removed",
+    **_S,
+    note="not in oasdiff",
 )
 def api_security_component_flow_removed(c: Change) -> Says:
     """An OAuth2 scheme in use dropped a flow: clients using that grant get no token."""
@@ -238,7 +302,14 @@ def api_security_component_flow_removed(c: Change) -> Says:
     )
 
 
-@rule("api-security-component-flow-added", INFO, "request", on="security-scheme-flow-added", **_S)
+@rule(
+    "api-security-component-flow-added",
+    INFO,
+    "request",
+    on="security-scheme-flow-added",
+    **_S,
+    note="not in oasdiff",
+)
 def api_security_component_flow_added(c: Change) -> Says:
     """An OAuth2 scheme in use offers one more flow."""
     return Says(
@@ -254,6 +325,7 @@ def api_security_component_flow_added(c: Change) -> Says:
     "request",
     on="security-scheme-scope-removed",
     **_S,
+    note="oasdiff: INFO; reported only for schemes in use",
 )
 def api_security_component_oauth_scope_removed(c: Change) -> Says:
     """An OAuth2 flow in use no longer offers scopes: clients asking for them get no token."""

@@ -75,6 +75,7 @@ def request_parameter_became_allow_reserved(c: Change) -> Says:
     "request",
     on="parameter-allow-empty-value-removed",
     **_P,
+    note="not in oasdiff",
 )
 def request_parameter_allow_empty_value_removed(c: Change) -> Says:
     """A request parameter no longer accepts an empty value (`?flag=`)."""
@@ -91,6 +92,7 @@ def request_parameter_allow_empty_value_removed(c: Change) -> Says:
     "request",
     on="parameter-allow-empty-value-added",
     **_P,
+    note="not in oasdiff",
 )
 def request_parameter_allow_empty_value_added(c: Change) -> Says:
     """A request parameter now accepts an empty value."""
@@ -104,7 +106,14 @@ def request_parameter_allow_empty_value_added(c: Change) -> Says:
 # --- parameter defaults ---------------------------------------------------------------------
 
 
-@rule("request-parameter-default-value-changed", WARN, "request", on="default-value-changed", **_P)
+@rule(
+    "request-parameter-default-value-changed",
+    WARN,
+    "request",
+    on="default-value-changed",
+    **_P,
+    note="oasdiff: ERR; every request stays valid, hence WARN",
+)
 def request_parameter_default_value_changed(c: Change) -> Says:
     """A request parameter's default value changed: callers omitting it get other behaviour."""
     return Says(
@@ -115,7 +124,14 @@ def request_parameter_default_value_changed(c: Change) -> Says:
     )
 
 
-@rule("request-parameter-default-value-removed", WARN, "request", on="default-value-removed", **_P)
+@rule(
+    "request-parameter-default-value-removed",
+    WARN,
+    "request",
+    on="default-value-removed",
+    **_P,
+    note="oasdiff: ERR",
+)
 def request_parameter_default_value_removed(c: Change) -> Says:
     """A request parameter's default value was removed: omitting it no longer means that value."""
     return Says(
@@ -125,7 +141,14 @@ def request_parameter_default_value_removed(c: Change) -> Says:
     )
 
 
-@rule("request-parameter-default-value-added", INFO, "request", on="default-value-added", **_P)
+@rule(
+    "request-parameter-default-value-added",
+    INFO,
+    "request",
+    on="default-value-added",
+    **_P,
+    note="oasdiff: ERR",
+)
 def request_parameter_default_value_added(c: Change) -> Says:
     """A request parameter gained a documented default value."""
     return Says(
@@ -180,6 +203,7 @@ def request_parameter_x_extensible_enum_value_removed(c: Change) -> Says:
     "request",
     on="extensible-enum-value-added",
     subject="property",
+    note="not in oasdiff",
 )
 def request_property_x_extensible_enum_value_added(c: Change) -> Says:
     """A value was added to a request property's x-extensible-enum."""
@@ -196,6 +220,7 @@ def request_property_x_extensible_enum_value_added(c: Change) -> Says:
     "response",
     on="extensible-enum-value-added",
     subject="property",
+    note="not in oasdiff",
 )
 def response_property_x_extensible_enum_value_added(c: Change) -> Says:
     """A value was added to a response property's x-extensible-enum: readers expect new values."""
@@ -212,6 +237,7 @@ def response_property_x_extensible_enum_value_added(c: Change) -> Says:
     "response",
     on="extensible-enum-value-removed",
     subject="property",
+    note="not in oasdiff",
 )
 def response_property_x_extensible_enum_value_removed(c: Change) -> Says:
     """A value was removed from a response property's x-extensible-enum."""

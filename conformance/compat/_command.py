@@ -24,7 +24,7 @@ def compat(
         ),
     ],
     format: Annotated[
-        str, typer.Option("--format", help="text, json, markdown, junit or github.")
+        str, typer.Option("--format", help="text, json, markdown, junit, github or sarif.")
     ] = "text",
     fail_on: Annotated[
         str,
@@ -96,9 +96,11 @@ def compat(
                 today=day,
                 check_policy=check_policy,
             )
+            # Rendered while git exports still exist: positions are read from the files.
+            output = render(result, format, fail_on.upper())
     except (CompatError, ContractError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(render(result, format, fail_on.upper()))
+    typer.echo(output)
     raise typer.Exit(1 if result.fails(fail_on.upper()) else 0)
 
 

@@ -80,6 +80,8 @@ KEYWORD_KINDS: dict[str, str] = {
 # The direction of every change kind the walker knows (the 3.0 set and the keywords above).
 DIRECTION: dict[str, str] = {
     **KEYWORD_KINDS,
+    "became-enum": NARROWS,
+    "became-not-enum": WIDENS,
     "type-narrowed": NARROWS,
     "null-removed": NARROWS,
     "enum-value-removed": NARROWS,

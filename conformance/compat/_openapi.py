@@ -251,10 +251,10 @@ class _SchemaWalker:
             if new:
                 add(((), "enum-value-added", rptr, be, re_, {"values": new}))
         elif re_ is not None:
-            kind = "const-added" if r_const else "constraint-tightened"
+            kind = "const-added" if r_const else "became-enum"
             add(((), kind, rptr, None, re_, {"keyword": "const" if r_const else "enum"}))
         elif be is not None:
-            kind = "const-removed" if b_const else "constraint-loosened"
+            kind = "const-removed" if b_const else "became-not-enum"
             add(((), kind, rptr, be, None, {"keyword": "const" if b_const else "enum"}))
 
         for kw in _MAX_KWS + _MIN_KWS:

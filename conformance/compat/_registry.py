@@ -107,6 +107,7 @@ class Rule:
     doc: str
     func: Callable[[Change], Says | None]
     category: str = "wire"
+    note: str = ""  # where the level (or meaning) differs from oasdiff's check of the same id
 
     def explain(self, change: Change, level: str | None = None) -> Finding | None:
         """Run the rule on a change; a Finding when it applies, None when it declines."""
@@ -145,6 +146,7 @@ def rule(
     subject: str | None = None,
     bump: str | None = None,
     category: str = "wire",
+    note: str = "",
 ) -> Callable[[Callable[[Change], Says | None]], Callable[[Change], Says | None]]:
     """Register a rule; a duplicate id, an unknown level or side, or a missing docstring raises."""
     RULES.check(id, level)
@@ -161,7 +163,9 @@ def rule(
     def register(func: Callable[[Change], Says | None]) -> Callable[[Change], Says | None]:
         entry = RULES.add(
             id,
-            Rule(id, level, side, kinds, subject, the_bump, RULES.doc(id, func), func, category),
+            Rule(
+                id, level, side, kinds, subject, the_bump, RULES.doc(id, func), func, category, note
+            ),
         )
         for kind in kinds:
             _BY_KIND.setdefault((kind, side), []).append(entry)
@@ -197,7 +201,7 @@ def rules_for(change: Change) -> list[Rule]:
 
 
 def rule_catalog() -> list[dict[str, str]]:
-    """Every registered rule as {id, level, side, bump, category, doc}, sorted by id."""
+    """Every registered rule as {id, level, side, bump, category, note, doc}, sorted by id."""
     return [
         {
             "id": r.id,
@@ -205,6 +209,7 @@ def rule_catalog() -> list[dict[str, str]]:
             "side": r.side,
             "bump": r.bump,
             "category": r.category,
+            "note": r.note,
             "doc": r.doc,
         }
         for r in sorted(RULES.values(), key=lambda r: r.id)

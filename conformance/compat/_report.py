@@ -1,4 +1,4 @@
-"""Render a verdict: text, json, markdown (a changelog section), junit, github annotations."""
+"""Render a verdict: text, json, markdown (a changelog section), junit, github, sarif."""
 
 from __future__ import annotations
 
@@ -7,13 +7,24 @@ import json
 from xml.etree import ElementTree as ET
 
 from conformance.compat._compare import CompatResult
+from conformance.compat._positions import locate
 from conformance.compat._registry import ERR, INFO, RULES, WARN, Finding
 
 __all__ = ["FORMATS", "render"]
 
-FORMATS = ("text", "json", "markdown", "junit", "github")
+FORMATS = ("text", "json", "markdown", "junit", "github", "sarif")
 _RANK = {ERR: 3, WARN: 2, INFO: 1}
-_DEPRECATIONS = frozenset({"endpoint-deprecated", "api-removed-after-sunset"})
+_DEPRECATIONS = frozenset(
+    {
+        "endpoint-deprecated",
+        "api-removed-with-deprecation",
+        "api-path-removed-with-deprecation",
+        "request-parameter-deprecated",
+        "request-parameter-removed-with-deprecation",
+        "request-property-deprecated",
+        "response-property-deprecated",
+    }
+)
 
 
 def _verdict(r: CompatResult) -> str:
@@ -143,15 +154,34 @@ def _gh_escape(text: str, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
+def _source(r: CompatResult, f: Finding) -> tuple[str, tuple[int, int] | None]:
+    """The file a finding points into and its (line, column) there, when it can be found."""
+    file, pointer = r.revision_file, f.location
+    if "#" in f.location:  # event schemas: "schemas/events/x/1.json#/properties/a"
+        file, pointer = f.location.split("#", 1)
+    if not file:
+        return r.revision_label, None
+    found = locate(file, pointer)
+    return file, (found[0] if found else None)
+
+
+def _level_for(r: CompatResult, f: Finding, kinds: dict[str, str]) -> str:
+    kind = kinds[f.level]
+    if f.category == "policy" and not r.check_policy and f.level == ERR:
+        kind = kinds[WARN]  # release policy fails the build only under --check-policy
+    return kind
+
+
 def _github(r: CompatResult) -> str:
     kinds = {ERR: "error", WARN: "warning", INFO: "notice"}
     lines = []
     for f in r.wire + r.release_policy:
-        file = _gh_escape(r.revision_file or r.revision_label, prop=True)
+        src, pos = _source(r, f)
+        file = _gh_escape(src, prop=True)
+        if pos is not None:
+            file += f",line={pos[0]},col={pos[1]}"
         title = _gh_escape(f.id, prop=True)
-        kind = kinds[f.level]
-        if f.category == "policy" and not r.check_policy and kind == "error":
-            kind = "warning"  # release policy fails the build only under --check-policy
+        kind = _level_for(r, f, kinds)
         where = f"{f.operation}: " if f.operation and f.operation not in f.message else ""
         body = _gh_escape(f"{where}{f.message} — {f.explanation}. Instead: {f.advice}")
         lines.append(f"::{kind} file={file},title={title}::{body}")
@@ -159,6 +189,61 @@ def _github(r: CompatResult) -> str:
     if r.release_policy or r.check_policy:
         lines.append(_policy_verdict(r))
     return "\n".join(lines)
+
+
+def _sarif(r: CompatResult) -> str:
+    kinds = {ERR: "error", WARN: "warning", INFO: "note"}
+    used = sorted({f.id for f in r.findings})
+    rules = []
+    for rule_id in used:
+        entry = RULES.get(rule_id)
+        rule = {"id": rule_id, "shortDescription": {"text": entry.doc if entry else rule_id}}
+        if entry is not None:
+            rule["defaultConfiguration"] = {"level": kinds[entry.level]}
+            rule["properties"] = {"category": entry.category, "side": entry.side}
+        rules.append(rule)
+    results = []
+    for f in r.wire + r.release_policy:
+        src, pos = _source(r, f)
+        physical: dict[str, object] = {"artifactLocation": {"uri": src}}
+        if pos is not None:
+            physical["region"] = {"startLine": pos[0], "startColumn": pos[1]}
+        results.append(
+            {
+                "ruleId": f.id,
+                "ruleIndex": used.index(f.id),
+                "level": _level_for(r, f, kinds),
+                "message": {"text": f"{f.message} — {f.explanation}. Instead: {f.advice}"},
+                "locations": [
+                    {
+                        "physicalLocation": physical,
+                        "logicalLocations": [{"fullyQualifiedName": f.location}],
+                    }
+                ],
+                "properties": {
+                    "category": f.category,
+                    "operation": f.operation,
+                    "bump": f.bump,
+                },
+            }
+        )
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "croupier-compat", "rules": rules}},
+                "results": results,
+                "properties": {
+                    "breaking": r.breaking,
+                    "required_bump": r.required_bump,
+                    "declared_bump": r.declared_bump,
+                    "release_policy_violated": r.policy_violated,
+                },
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, default=str, ensure_ascii=False)
 
 
 def render(result: CompatResult, fmt: str, fail_on: str = ERR) -> str:
@@ -171,4 +256,6 @@ def render(result: CompatResult, fmt: str, fail_on: str = ERR) -> str:
         return _junit(result, fail_on)
     if fmt == "github":
         return _github(result)
+    if fmt == "sarif":
+        return _sarif(result)
     return _text(result)

@@ -293,3 +293,48 @@ def test_documents_compat_cannot_judge_exit_2(tmp_path, text, reason):
     result = run(tmp_path / "a.yaml", tmp_path / "b.yaml")
     assert result.exit_code == 2, result.output
     assert reason in result.stderr and "compatible" not in result.stdout
+
+
+def _line_of(path, needle):
+    return next(i for i, text in enumerate(path.read_text().splitlines(), 1) if needle in text)
+
+
+def test_github_annotations_carry_line_and_column():
+    base, rev = pair("request-property-became-required")
+    out = run(base, rev, "--format", "github").stdout
+    line = next(x for x in out.splitlines() if "title=request-property-became-required" in x)
+    # The pointer is /components/schemas/SettleRequest/properties/round_id.
+    expected = _line_of(rev, "round_id:")
+    assert f",line={expected},col=" in line
+
+
+def test_sarif_output():
+    base, rev = pair("request-property-became-required")
+    result = run(base, rev, "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    (run_,) = log["runs"]
+    rules = [r["id"] for r in run_["tool"]["driver"]["rules"]]
+    results = {r["ruleId"]: r for r in run_["results"]}
+    assert set(results) == {
+        "request-property-became-required",
+        "breaking-change-without-new-path-prefix",
+    }
+    found = results["request-property-became-required"]
+    assert found["level"] == "error" and rules[found["ruleIndex"]] == found["ruleId"]
+    (loc,) = found["locations"]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == str(rev)
+    assert loc["physicalLocation"]["region"]["startLine"] == _line_of(rev, "round_id:")
+    # Release policy is a warning unless --check-policy gates it.
+    assert results["breaking-change-without-new-path-prefix"]["level"] == "warning"
+    assert results["breaking-change-without-new-path-prefix"]["properties"]["category"] == "policy"
+
+
+def test_positions_in_json_documents(tmp_path):
+    from conformance.compat._positions import locate
+
+    doc = tmp_path / "a.json"
+    doc.write_text('{\n  "paths": {\n    "/v1/x": {\n      "get": {}\n    }\n  }\n}\n')
+    assert locate(str(doc), "/paths/~1v1~1x/get") == ((4, 7), True)
+    assert locate(str(doc), "/paths/~1v1~1x/post") == ((3, 5), False)

@@ -3,12 +3,12 @@ from conformance.compat._keywords import KEYWORD_KINDS
 
 # A request-side rule (callers break) implies its response-side mirror (readers break).
 MIRRORS = {
-    "new-required-request-property": "response-property-removed",
+    "new-required-request-property": "response-required-property-removed",
     "new-optional-request-property": "response-optional-property-added",
     "request-property-became-required": "response-property-became-optional",
     "request-property-became-optional": "response-property-became-required",
     "request-property-type-changed": "response-property-type-changed",
-    "request-property-type-widened": "response-property-type-narrowed",
+    "request-property-type-generalized": "response-property-type-specialized",
     "request-property-became-not-nullable": "response-property-became-nullable",
     "request-property-became-nullable": "response-property-became-not-nullable",
     "request-property-enum-value-removed": "response-property-enum-value-added",
@@ -29,6 +29,8 @@ MIRRORS = {
     "request-body-media-type-added": "response-media-type-added",
     "request-property-removed": "response-optional-property-removed",
     "request-property-deprecated": "response-property-deprecated",
+    "request-property-became-enum": "response-property-constraint-loosened",
+    "request-property-became-not-enum": "response-property-constraint-tightened",
     "request-body-media-type-schema-added": "response-body-media-type-schema-removed",
     "request-body-media-type-schema-removed": "response-body-media-type-schema-added",
     "request-property-x-extensible-enum-value-added": (
@@ -72,7 +74,7 @@ WAIVERS = {
     "request-parameter-became-optional": _PARAMS,
     "request-parameter-in-changed": _PARAMS,
     "request-parameter-type-changed": _PARAMS,
-    "request-parameter-type-widened": _PARAMS,
+    "request-parameter-type-generalized": _PARAMS,
     "request-parameter-enum-value-removed": _PARAMS,
     "request-parameter-enum-value-added": _PARAMS,
     "request-parameter-max-length-decreased": _PARAMS,
@@ -83,6 +85,8 @@ WAIVERS = {
     "request-parameter-constraint-tightened": _PARAMS,
     "request-parameter-constraint-loosened": _PARAMS,
     "request-parameter-deprecated": _PARAMS,
+    "request-parameter-became-enum": _PARAMS,
+    "request-parameter-became-not-enum": _PARAMS,
     "request-parameter-allow-empty-value-added": _PARAMS,
     "request-parameter-allow-empty-value-removed": _PARAMS,
     "request-parameter-became-allow-reserved": _PARAMS,
