@@ -119,31 +119,60 @@ def request_property_became_optional(c: Change) -> Says:
     "request",
     on=("type-changed", "type-narrowed", "format-changed"),
     **_P,
+    body="request-body-type-changed",
 )
 def request_property_type_changed(c: Change) -> Says:
     """A request property's type or format changed or narrowed."""
     return _tight(c, "type/format changed")
 
 
-@rule("request-property-type-generalized", INFO, "request", on="type-widened", **_P)
+@rule(
+    "request-property-type-generalized",
+    INFO,
+    "request",
+    on="type-widened",
+    **_P,
+    body="request-body-type-generalized",
+)
 def request_property_type_widened(c: Change) -> Says:
     """A request property now accepts more types: every value valid before still is."""
     return _loose(c, "type widened")
 
 
-@rule("request-property-became-not-nullable", ERR, "request", on="null-removed", **_P)
+@rule(
+    "request-property-became-not-nullable",
+    ERR,
+    "request",
+    on="null-removed",
+    **_P,
+    body="request-body-became-not-nullable",
+)
 def request_property_became_not_nullable(c: Change) -> Says:
     """A request property no longer accepts null (3.0 nullable or 3.1 type array)."""
     return _tight(c, "stopped accepting null: type")
 
 
-@rule("request-property-became-nullable", INFO, "request", on="null-added", **_P)
+@rule(
+    "request-property-became-nullable",
+    INFO,
+    "request",
+    on="null-added",
+    **_P,
+    body="request-body-became-nullable",
+)
 def request_property_became_nullable(c: Change) -> Says:
     """A request property now accepts null: every value valid before still is."""
     return _loose(c, "now accepts null: type")
 
 
-@rule("request-property-enum-value-removed", ERR, "request", on="enum-value-removed", **_P)
+@rule(
+    "request-property-enum-value-removed",
+    ERR,
+    "request",
+    on="enum-value-removed",
+    **_P,
+    body="request-body-enum-value-removed",
+)
 def request_property_enum_value_removed(c: Change) -> Says:
     """A value was removed from a request property's enum."""
     return Says(
@@ -153,7 +182,14 @@ def request_property_enum_value_removed(c: Change) -> Says:
     )
 
 
-@rule("request-property-enum-value-added", INFO, "request", on="enum-value-added", **_P)
+@rule(
+    "request-property-enum-value-added",
+    INFO,
+    "request",
+    on="enum-value-added",
+    **_P,
+    body="request-body-enum-value-added",
+)
 def request_property_enum_value_added(c: Change) -> Says:
     """A value was added to a request property's enum: callers may send it, none has to."""
     return Says(
@@ -170,6 +206,7 @@ def request_property_enum_value_added(c: Change) -> Says:
     on="max-length-decreased",
     **_P,
     note="also covers maxLength set (oasdiff: *-max-length-set)",
+    body="request-body-max-length-decreased",
 )
 def request_property_max_length_decreased(c: Change) -> Says:
     """A request property's maxLength decreased (or was added)."""
@@ -183,6 +220,7 @@ def request_property_max_length_decreased(c: Change) -> Says:
     on="min-length-increased",
     **_P,
     note="also covers minLength set",
+    body="request-body-min-length-increased",
 )
 def request_property_min_length_increased(c: Change) -> Says:
     """A request property's minLength increased (or was added)."""
@@ -196,6 +234,7 @@ def request_property_min_length_increased(c: Change) -> Says:
     on="max-decreased",
     **_P,
     note="also covers maximum set (oasdiff: *-max-set)",
+    body="request-body-max-decreased",
 )
 def request_property_max_decreased(c: Change) -> Says:
     """A request property's maximum decreased (or was added)."""
@@ -209,6 +248,7 @@ def request_property_max_decreased(c: Change) -> Says:
     on="min-increased",
     **_P,
     note="also covers minimum set (oasdiff: *-min-set)",
+    body="request-body-min-increased",
 )
 def request_property_min_increased(c: Change) -> Says:
     """A request property's minimum increased (or was added)."""
@@ -265,19 +305,40 @@ def request_additional_properties_closed(c: Change) -> Says:
     )
 
 
-@rule("request-property-one-of-removed", ERR, "request", on="one-of-removed", **_P)
+@rule(
+    "request-property-one-of-removed",
+    ERR,
+    "request",
+    on="one-of-removed",
+    **_P,
+    body="request-body-one-of-removed",
+)
 def request_property_one_of_removed(c: Change) -> Says:
     """A oneOf branch of a request schema was removed: bodies matching only it are refused."""
     return _tight(c, "lost a oneOf branch:")
 
 
-@rule("request-property-any-of-removed", ERR, "request", on="any-of-removed", **_P)
+@rule(
+    "request-property-any-of-removed",
+    ERR,
+    "request",
+    on="any-of-removed",
+    **_P,
+    body="request-body-any-of-removed",
+)
 def request_property_any_of_removed(c: Change) -> Says:
     """An anyOf branch of a request schema was removed: bodies matching only it are refused."""
     return _tight(c, "lost an anyOf branch:")
 
 
-@rule("request-property-all-of-added", ERR, "request", on="all-of-added", **_P)
+@rule(
+    "request-property-all-of-added",
+    ERR,
+    "request",
+    on="all-of-added",
+    **_P,
+    body="request-body-all-of-added",
+)
 def request_property_all_of_added(c: Change) -> Says:
     """An allOf part was added to a request schema: bodies must now satisfy one more schema."""
     return _tight(c, "gained an allOf part:")
@@ -295,13 +356,27 @@ def request_property_composition_widened(c: Change) -> Says:
     return _loose(c, f"{c.extra.get('keyword')} widened:")
 
 
-@rule("request-property-became-enum", ERR, "request", on="became-enum", subject="property")
+@rule(
+    "request-property-became-enum",
+    ERR,
+    "request",
+    on="became-enum",
+    subject="property",
+    body="request-body-became-enum",
+)
 def request_property_became_enum(c: Change) -> Says:
     """A request property was restricted to a list of enum values."""
     return _tight(c, "restricted to an enum:")
 
 
-@rule("request-property-became-not-enum", INFO, "request", on="became-not-enum", subject="property")
+@rule(
+    "request-property-became-not-enum",
+    INFO,
+    "request",
+    on="became-not-enum",
+    subject="property",
+    body="request-body-became-not-enum",
+)
 def request_property_became_not_enum(c: Change) -> Says:
     """A request property is no longer restricted to a list of enum values."""
     return Says(

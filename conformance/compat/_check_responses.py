@@ -163,31 +163,60 @@ def response_property_became_required(c: Change) -> Says:
     "response",
     on=("type-changed", "type-widened", "format-changed"),
     **_P,
+    body="response-body-type-changed",
 )
 def response_property_type_changed(c: Change) -> Says:
     """A response property's type or format changed or widened."""
     return _surprise(c, "type/format changed")
 
 
-@rule("response-property-type-specialized", INFO, "response", on="type-narrowed", **_P)
+@rule(
+    "response-property-type-specialized",
+    INFO,
+    "response",
+    on="type-narrowed",
+    **_P,
+    body="response-body-type-specialized",
+)
 def response_property_type_narrowed(c: Change) -> Says:
     """A response property's type narrowed: every response is still valid for readers."""
     return _narrower(c, "type narrowed")
 
 
-@rule("response-property-became-nullable", ERR, "response", on="null-added", **_P)
+@rule(
+    "response-property-became-nullable",
+    ERR,
+    "response",
+    on="null-added",
+    **_P,
+    body="response-body-became-nullable",
+)
 def response_property_became_nullable(c: Change) -> Says:
     """A response property may now be null (3.0 nullable or 3.1 type array)."""
     return _surprise(c, "may now be null: type")
 
 
-@rule("response-property-became-not-nullable", INFO, "response", on="null-removed", **_P)
+@rule(
+    "response-property-became-not-nullable",
+    INFO,
+    "response",
+    on="null-removed",
+    **_P,
+    body="response-body-became-not-nullable",
+)
 def response_property_became_not_nullable(c: Change) -> Says:
     """A response property can no longer be null: readers get more guarantees."""
     return _narrower(c, "can no longer be null: type")
 
 
-@rule("response-property-enum-value-added", ERR, "response", on="enum-value-added", **_P)
+@rule(
+    "response-property-enum-value-added",
+    ERR,
+    "response",
+    on="enum-value-added",
+    **_P,
+    body="response-body-enum-value-added",
+)
 def response_property_enum_value_added(c: Change) -> Says:
     """A value was added to a response property's enum: clients with exhaustive switches break."""
     return Says(
@@ -210,6 +239,7 @@ def response_property_enum_value_removed(c: Change) -> Says:
     on="max-length-increased",
     **_P,
     note="also covers maxLength removed (oasdiff: *-unset)",
+    body="response-body-max-length-increased",
 )
 def response_property_max_length_increased(c: Change) -> Says:
     """A response property's maxLength increased (or was removed)."""
@@ -223,6 +253,7 @@ def response_property_max_length_increased(c: Change) -> Says:
     on="min-length-decreased",
     **_P,
     note="also covers minLength removed",
+    body="response-body-min-length-decreased",
 )
 def response_property_min_length_decreased(c: Change) -> Says:
     """A response property's minLength decreased (or was removed)."""
@@ -236,6 +267,7 @@ def response_property_min_length_decreased(c: Change) -> Says:
     on="max-increased",
     **_P,
     note="also covers maximum removed",
+    body="response-body-max-increased",
 )
 def response_property_max_increased(c: Change) -> Says:
     """A response property's maximum increased (or was removed)."""
@@ -249,6 +281,7 @@ def response_property_max_increased(c: Change) -> Says:
     on="min-decreased",
     **_P,
     note="also covers minimum removed",
+    body="response-body-min-decreased",
 )
 def response_property_min_decreased(c: Change) -> Says:
     """A response property's minimum decreased (or was removed)."""
@@ -304,13 +337,27 @@ def response_additional_properties_opened(c: Change) -> Says:
     return _surprise(c, "additionalProperties opened")
 
 
-@rule("response-property-one-of-added", ERR, "response", on="one-of-added", **_P)
+@rule(
+    "response-property-one-of-added",
+    ERR,
+    "response",
+    on="one-of-added",
+    **_P,
+    body="response-body-one-of-added",
+)
 def response_property_one_of_added(c: Change) -> Says:
     """A oneOf branch was added to a response schema: readers meet a shape they do not know."""
     return _surprise(c, "gained a oneOf branch:")
 
 
-@rule("response-property-any-of-added", ERR, "response", on="any-of-added", **_P)
+@rule(
+    "response-property-any-of-added",
+    ERR,
+    "response",
+    on="any-of-added",
+    **_P,
+    body="response-body-any-of-added",
+)
 def response_property_any_of_added(c: Change) -> Says:
     """An anyOf branch was added to a response schema: readers meet a shape they do not know."""
     return _surprise(c, "gained an anyOf branch:")
@@ -323,6 +370,7 @@ def response_property_any_of_added(c: Change) -> Says:
     on="all-of-removed",
     **_P,
     note="oasdiff: INFO since 1.30; kept WARN",
+    body="response-body-all-of-removed",
 )
 def response_property_all_of_removed(c: Change) -> Says:
     """An allOf part was removed from a response schema: readers lose a guarantee."""

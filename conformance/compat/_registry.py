@@ -147,8 +147,14 @@ def rule(
     bump: str | None = None,
     category: str = "wire",
     note: str = "",
+    body: str | None = None,
 ) -> Callable[[Callable[[Change], Says | None]], Callable[[Change], Says | None]]:
-    """Register a rule; a duplicate id, an unknown level or side, or a missing docstring raises."""
+    """Register a rule; a duplicate id, an unknown level or side, or a missing docstring raises.
+
+    `body` names the rule's twin for the body schema itself (oasdiff's `request-body-*` beside
+    `request-property-*`): the twin explains the changes whose property path is empty, this rule
+    the others.
+    """
     RULES.check(id, level)
     if side not in SIDES:
         raise ValueError(f"rule {id}: side {side!r} is not one of {SIDES}")
@@ -157,18 +163,34 @@ def rule(
     kinds = (on,) if isinstance(on, str) else tuple(on)
     # Without an explicit bump: an ERR is a major change, anything else an additive (minor) one.
     the_bump = bump or ("major" if level == ERR else "minor")
+    if category == "policy":
+        the_bump = "none"  # release policy judges the bump; it never requires one
     if the_bump not in BUMPS:
         raise ValueError(f"rule {id}: bump {the_bump!r} is not one of {BUMPS}")
 
-    def register(func: Callable[[Change], Says | None]) -> Callable[[Change], Says | None]:
+    def add(rule_id: str, doc: str, func: Callable[[Change], Says | None]) -> None:
         entry = RULES.add(
-            id,
-            Rule(
-                id, level, side, kinds, subject, the_bump, RULES.doc(id, func), func, category, note
-            ),
+            rule_id,
+            Rule(rule_id, level, side, kinds, subject, the_bump, doc, func, category, note),
         )
         for kind in kinds:
             _BY_KIND.setdefault((kind, side), []).append(entry)
+
+    def register(func: Callable[[Change], Says | None]) -> Callable[[Change], Says | None]:
+        doc = RULES.doc(id, func)
+        if body is None:
+            add(id, doc, func)
+            return func
+        RULES.check(body, level)
+
+        def on_property(c: Change) -> Says | None:
+            return func(c) if c.name else None
+
+        def on_body(c: Change) -> Says | None:
+            return None if c.name else func(c)
+
+        add(id, doc, on_property)
+        add(body, f"{doc.rstrip('.')} (on the body schema itself).", on_body)
         return func
 
     return register

@@ -63,6 +63,15 @@ MIRRORS.update(
     }
 )
 
+# A body twin (request-body-X beside request-property-X) mirrors its property rule's mirror's
+# twin; where that mirror has no twin, the mirror's own id covers the body root too.
+for _rule in list(RULES):
+    if _rule.startswith("request-body-") and _rule not in MIRRORS:
+        _prop = _rule.replace("-body-", "-property-", 1)
+        if _prop in MIRRORS and RULES[_rule].on == RULES[_prop].on:
+            _twin = MIRRORS[_prop].replace("-property-", "-body-", 1)
+            MIRRORS[_rule] = _twin if _twin in RULES else MIRRORS[_prop]
+
 _PARAMS = "parameters exist only in requests; a response's headers have their own rules"
 _SECURITY = "security requirements apply to requests only; responses carry no credentials"
 WAIVERS = {
