@@ -211,11 +211,15 @@ def response_property_became_not_nullable(c: Change) -> Says:
 
 @rule(
     "response-property-enum-value-added",
-    ERR,
+    WARN,
     "response",
     on="enum-value-added",
     **_P,
     body="response-body-enum-value-added",
+    note=(
+        "oasdiff: ERR; kept WARN: error-code and status enums grow within a major here, and "
+        "clients must handle unknown values (say so with x-extensible-enum)"
+    ),
 )
 def response_property_enum_value_added(c: Change) -> Says:
     """A value was added to a response property's enum: clients with exhaustive switches break."""
