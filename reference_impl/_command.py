@@ -14,6 +14,7 @@ LEGACY_ENV = "CROUPIER_LEGACY_SIGNATURE_KEYS"
 CONTROL_TOKEN_ENV = "CROUPIER_CONTROL_TOKEN"
 CONTROL_ENV = "CROUPIER_CONTROL"
 CERT_BINDING_ENV = "CROUPIER_CLIENT_CERT_BINDING"
+SESSION_MINUTES_ENV = "CROUPIER_SANDBOX_SESSION_MINUTES"
 
 
 def app_factory():  # type: ignore[no-untyped-def]
@@ -30,6 +31,7 @@ def app_factory():  # type: ignore[no-untyped-def]
         control=os.environ.get(CONTROL_ENV, "on") != "off",
         control_token=os.environ.get(CONTROL_TOKEN_ENV) or None,
         client_cert_binding=os.environ.get(CERT_BINDING_ENV) == "on",
+        session_minutes=int(os.environ.get(SESSION_MINUTES_ENV) or 60),
     )
 
 
@@ -84,6 +86,9 @@ def serve(
             "--no-control", help="Switch the sandbox control surface off (its paths are 404)."
         ),
     ] = False,
+    session_minutes: Annotated[
+        int, typer.Option("--session-minutes", min=1, max=1440, help="Lifetime of a new session.")
+    ] = 60,
 ) -> None:
     """Run the sandbox: the contract on a real database, plus the sandbox control surface."""
     import os
@@ -140,6 +145,7 @@ def serve(
             raise typer.Exit(2)
     os.environ[CERT_BINDING_ENV] = "on" if client_ca else "off"
     os.environ[CONTROL_ENV] = "off" if no_control else "on"
+    os.environ[SESSION_MINUTES_ENV] = str(session_minutes)
     if control_token:
         os.environ[CONTROL_TOKEN_ENV] = control_token
     if nats:

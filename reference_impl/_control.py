@@ -46,6 +46,14 @@ SEED_PLAYERS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "p_demo_2": ("USD", "200.00", {}),
     "p_blocked_rg": ("EUR", "100.00", {"self_excluded": True}),
     "p_low_balance": ("EUR", "0.50", {}),
+    # The rest of the certification test-account kit (docs/guide/certify-your-platform.md),
+    # so that `croupier serve --no-control` looks like an operator's staging.
+    "p_demo_jpy": ("JPY", "10000", {}),
+    "p_limit_stake": ("EUR", "100.00", {"stake_limit": 500}),
+    "p_limit_loss": ("EUR", "100.00", {"loss_limit": 500, "loss_period": "day"}),
+    "p_limit_session": ("EUR", "100.00", {"session_time_minutes": 1}),
+    "p_kyc_pending": ("EUR", "100.00", {"kyc": "pending"}),
+    "p_kyc_denied": ("EUR", "100.00", {"kyc": "deny"}),
 }
 
 # pool id -> (name, currency, seed, contribution rate)
@@ -104,7 +112,8 @@ class Sandbox:
                     s.add(self._seed_pool(pool_id, now))
 
     def _seed_player(self, player_id: str) -> Player:
-        currency, cash, limits = SEED_PLAYERS[player_id]
+        currency, cash, seeded = SEED_PLAYERS[player_id]
+        limits = {k: v for k, v in seeded.items() if k != "kyc"}
         return Player(
             player_id=player_id,
             currency=currency,
@@ -112,7 +121,7 @@ class Sandbox:
             bonus=0,
             held_cash=0,
             held_bonus=0,
-            kyc="allow",
+            kyc=str(seeded.get("kyc", "allow")),
             blocked=False,
             limits=Limits.from_json(limits).to_json(),
             seeded=True,
@@ -181,7 +190,7 @@ class Sandbox:
                 else:
                     player.cash, player.bonus = fresh.cash, 0
                     player.held_cash = player.held_bonus = 0
-                player.kyc, player.blocked, player.limits = "allow", False, fresh.limits
+                player.kyc, player.blocked, player.limits = fresh.kyc, False, fresh.limits
             for player_id in SEED_PLAYERS:
                 if await s.get(Player, player_id) is None:
                     s.add(self._seed_player(player_id))

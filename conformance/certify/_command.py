@@ -36,6 +36,15 @@ def _read_key(path: Path | None) -> str | None:
 
 
 def certify(
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--target",
+            help="Target profile (TOML, YAML, or a pyproject.toml's [tool.croupier.certify]): "
+            "URL, OAuth client, signing key, TLS, headers, test-account fixtures. "
+            "Flags override it.",
+        ),
+    ] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Root URL of the implementation to certify.")
     ] = None,
@@ -106,15 +115,40 @@ def certify(
         str, typer.Option(help="Comma-separated phases: contract, scenarios, latency.")
     ] = "contract,scenarios,latency",
     latency_samples: Annotated[
-        int, typer.Option(help="Timed calls per operation in the latency phase.")
-    ] = 30,
+        int, typer.Option(help="Timed calls per operation and round in the latency phase.")
+    ] = 100,
+    latency_concurrency: Annotated[
+        int, typer.Option(help="Threads sending latency samples at once (latency under load).")
+    ] = 1,
+    latency_rounds: Annotated[
+        int,
+        typer.Option(help="Most rounds per budget; a budget fails only in a majority of them."),
+    ] = 3,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control",
+            help="auto, on or off: whether to use the sandbox control surface (profile: "
+            "use_control).",
+        ),
+    ] = None,
+    max_wait: Annotated[
+        float | None,
+        typer.Option(
+            "--max-wait",
+            help="Longest real-time wait (s) a scenario may make without a sandbox clock "
+            "(profile: max_wait_s; default 120).",
+        ),
+    ] = None,
 ) -> None:
     """Certify an implementation of the contract: fuzzing, scenarios and latency against x-slo."""
     _keep_hypothesis_out_of_the_current_folder()
     from rich.console import Console
 
     from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
-    from conformance.certify._reports import render_json, write_reports
+    from conformance.certify._fixtures import SANDBOX_KIT
+    from conformance.certify._profile import Profile, ProfileError, load_profile
+    from conformance.certify._reports import redact, render_json, write_reports
     from conformance.certify._target import TargetUnavailable
     from conformance.certify._terminal import TerminalReporter, summary_table
     from croupier import (
@@ -130,16 +164,30 @@ def certify(
 
     if output_format not in ("text", "json"):
         _die(f"--format must be text or json, not {output_format!r}")
+    profile = Profile()
+    if target is not None:
+        try:
+            profile = load_profile(target)
+        except ProfileError as exc:
+            _die(f"{target}: {exc}")
+    if control not in (None, "auto", "on", "off"):
+        _die(f"--control must be auto, on or off, not {control!r}")
+    if max_wait is not None and max_wait < 0:
+        _die("--max-wait must be at least 0")
+    base_url = base_url or (None if sandbox else profile.base_url)
     if sandbox == (base_url is not None):
-        _die("give exactly one of --base-url URL or --sandbox")
+        _die("give exactly one of --base-url URL, --sandbox, or a --target profile with base_url")
     if base_url is not None:
         _check_base_url(base_url)
     chosen_phases = tuple(p.strip() for p in phases.split(",") if p.strip())
     unknown_phases = [p for p in chosen_phases if p not in PHASES]
     if unknown_phases or not chosen_phases:
         _die(f"unknown phase(s) {unknown_phases}; choose from {', '.join(PHASES)}")
-    if max_examples < 1 or latency_samples < 1:
-        _die("--max-examples and --latency-samples must be at least 1")
+    if min(max_examples, latency_samples, latency_concurrency, latency_rounds) < 1:
+        _die(
+            "--max-examples, --latency-samples, --latency-concurrency and --latency-rounds "
+            "must be at least 1"
+        )
     if sandbox:
         need_extra("certify", "sandbox", "--sandbox")
     location = announce_contract("certify")
@@ -153,7 +201,7 @@ def certify(
     unknown = sorted(((only_ids or set()) | skip_ids) - set(known))
     if unknown:
         _die(f"unknown id(s) {', '.join(unknown)}; see docs/guide/certify.md for the catalog")
-    base = SANDBOX_CREDENTIALS
+    base = profile.credentials or SANDBOX_CREDENTIALS
     credentials = Credentials(
         key_id=key_id or base.key_id,
         secret=secret or base.secret,
@@ -191,16 +239,30 @@ def certify(
             latency_samples=latency_samples,
             tls=tls,
             control_token=control_token,
+            latency_concurrency=latency_concurrency,
+            latency_rounds=latency_rounds,
+            fixtures=SANDBOX_KIT if sandbox and profile.fixtures.empty else profile.fixtures,
+            use_control={"on": True, "off": False}.get(control or "", profile.use_control)
+            if control != "auto"
+            else None,
+            max_wait_s=max_wait
+            if max_wait is not None
+            else (profile.max_wait_s if profile.max_wait_s is not None else 120.0),
+            connection=profile.connection,
         )
         reporter = TerminalReporter(console)
         try:
             with reporter:
                 run = certify_target(options, contract, [reporter])
         except TargetUnavailable as exc:
-            _die(str(exc))
-    paths = write_reports(run, report_dir)
+            _die(redact(str(exc), (*profile.secrets, credentials.secret)))
+    secrets = (*profile.secrets, credentials.secret)
+    try:
+        paths = write_reports(run, report_dir, secrets)
+    except OSError as exc:
+        _die(f"cannot write the reports into {report_dir}: {exc.strerror}")
     if output_format == "json":
-        sys.stdout.write(render_json(run))
+        sys.stdout.write(redact(render_json(run), secrets))
     else:
         console.print(summary_table(run))
         console.print(f"reports: {', '.join(str(p) for p in paths.values())}")

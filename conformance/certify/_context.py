@@ -1,21 +1,37 @@
-"""What a scenario works with: the target, unique test players, bet helpers and assertions."""
+"""What a scenario works with: the target, its test accounts, bet helpers and assertions.
+
+A scenario asks for accounts by role (`funded`, `role`); when the target offers the sandbox
+control surface (and the profile allows it) each one is a fresh player made for the scenario,
+otherwise it is the fixture file's account. Either way a scenario asserts on the balance
+deltas it observes, so it never depends on a starting balance it did not set. What each
+scenario used (fixture roles, controls, real-time waits) is recorded for the report.
+"""
 
 from __future__ import annotations
 
 import itertools
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from conformance.certify._fixtures import Fixtures
 from conformance.certify._registry import NotApplicable, ScenarioFailure
 from conformance.certify._target import Reply, Target
-from croupier import Contract, InvalidAmount, new_idempotency_key, parse_amount
+from croupier import (
+    CURRENCY_EXPONENTS,
+    Contract,
+    InvalidAmount,
+    format_minor,
+    new_idempotency_key,
+    parse_amount,
+)
 
-__all__ = ["DEMO_GAME", "ScenarioContext", "parse_time", "rfc3339"]
+__all__ = ["DEMO_GAME", "Parker", "ScenarioContext", "parse_time", "rfc3339"]
 
-# The game every scenario plays; the sandbox seeds it in the operator's catalog.
+# The game scenarios play on the sandbox; the sandbox seeds it in the operator's catalog.
 DEMO_GAME = "game_slots_demo"
 
 
@@ -39,6 +55,13 @@ def rfc3339(moment: datetime) -> str:
 _IDS = itertools.count(1)
 
 
+class Parker(Protocol):
+    """Lets a waiting scenario step aside so others run meanwhile (the engine's runner)."""
+
+    def park(self, seconds: float) -> None:
+        """Block the calling scenario for `seconds` while other scenarios run."""
+
+
 @dataclass
 class ScenarioContext:
     """One scenario's view of the run."""
@@ -48,15 +71,27 @@ class ScenarioContext:
     scenario_id: str
     seed: int
     run_tag: str
-    sandbox: bool
+    sandbox: bool  # the sandbox control surface is present and may be used
     max_examples: int = 25
+    fixtures: Fixtures = field(default_factory=Fixtures)
+    max_wait_s: float = 0.0  # longest real-time wait a scenario may make without a clock
+    parker: Parker | None = None
     rng: random.Random = field(init=False)
     notes: list[str] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)  # fixture roles, controls, waits
     _currency: dict[str, str] = field(default_factory=dict)
+    _fixture_players: set[str] = field(default_factory=set)
+    _open_bets: dict[str, str] = field(default_factory=dict)  # bet id -> fixture player
     _clock_restore: int | None = None  # the clock offset to put back after the scenario
+    _has_clock: bool | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.scenario_id}")
+
+    def use(self, what: str) -> None:
+        """Record a fixture role, control or wait the scenario relied on (once each)."""
+        if what not in self.uses:
+            self.uses.append(what)
 
     # -- identities --------------------------------------------------------------------------
     def unique(self, prefix: str) -> str:
@@ -95,13 +130,13 @@ class ScenarioContext:
             )
         return reply.json()
 
-    # -- sandbox control surface -------------------------------------------------------------
+    # -- test accounts -----------------------------------------------------------------------
     def require_sandbox(self) -> None:
-        """Raise NotApplicable when the target has no sandbox control surface."""
+        """Raise NotApplicable when the target has no (usable) sandbox control surface."""
         if not self.sandbox:
             raise NotApplicable(
-                "the target has no sandbox control surface (GET /sandbox/players is not 200), "
-                "so this scenario cannot set up its players"
+                "needs the sandbox control surface (absent, or not allowed by the profile): "
+                "no fixture role can stand in for it"
             )
 
     def new_player(
@@ -123,10 +158,73 @@ class ScenarioContext:
         if reply.status != 200:
             raise NotApplicable(f"PUT /sandbox/players/{player} answered {reply.describe()}")
         self._currency[player] = currency
+        self.use("control: fresh players")
         return player
+
+    def _fixture(self, player: str, role: str, currency: str | None = None) -> str:
+        self._fixture_players.add(player)
+        if currency is not None:
+            self._currency[player] = currency
+        self.use(f"fixture: {role}")
+        return player
+
+    def funded(self, currency: str = "EUR", cash: str = "100.00") -> str:
+        """A player with money in `currency`: fresh (`cash`) or the fixture's funded one."""
+        if self.sandbox:
+            return self.new_player(currency, cash)
+        players = self.fixtures.funded.get(currency)
+        if not players:
+            raise NotApplicable(
+                f"the fixture file names no funded {currency} player (role funded.{currency})"
+            )
+        return self._fixture(players[0], f"funded.{currency}", currency)
+
+    def funded_players(self, count: int) -> list[str]:
+        """`count` distinct funded players (any currency on a fixture file, EUR fresh ones)."""
+        if self.sandbox:
+            return [self.new_player("EUR", "100.00") for _ in range(count)]
+        found = self.fixtures.funded_players()
+        if len(found) < count:
+            raise NotApplicable(
+                f"needs {count} distinct funded players; the fixture file names {len(found)} "
+                f"(role funded)"
+            )
+        return [self._fixture(p, f"funded.{c}", c) for p, c in found[:count]]
+
+    def role(self, name: str) -> str:
+        """The fixture file's player for a role; NotApplicable naming the role when absent."""
+        value = getattr(self.fixtures, name, None)
+        player = getattr(value, "player", value)
+        if not isinstance(player, str):
+            raise NotApplicable(f"the fixture file names no {name} player (role {name})")
+        return self._fixture(player, name)
+
+    @property
+    def game(self) -> str:
+        """The game scenarios play: the fixture's slots game, or the sandbox's demo game."""
+        named = self.fixtures.game()
+        if named is not None:
+            if not self.sandbox:
+                self.use("fixture: games")
+            return named
+        if self.sandbox:
+            return DEMO_GAME
+        raise NotApplicable("the fixture file names no game (role games)")
+
+    def amount(self, player: str, major: int, cents: int = 0) -> str:
+        """`major.cents` in the player's currency, as the contract writes it."""
+        currency = self.currency_of(player)
+        exponent = CURRENCY_EXPONENTS.get(currency, 2)
+        minor = major * 10**exponent + (cents * 10**exponent) // 100
+        return format_minor(minor, currency)
+
+    def one_unit(self, player: str) -> int:
+        """One major unit of the player's currency, in minor units (100 for EUR, 1 for JPY)."""
+        return int(10 ** CURRENCY_EXPONENTS.get(self.currency_of(player), 2))
 
     def set_limits(self, player: str, **limits: Any) -> None:
         """Replace a player's responsible-gaming limits (unnamed limits are removed)."""
+        self.require_sandbox()
         body: dict[str, Any] = {
             "loss_limit": None,
             "stake_limit": None,
@@ -138,9 +236,78 @@ class ScenarioContext:
         body.update(limits)
         reply = self.target.control("PUT", f"/sandbox/players/{player}/limits", body)
         self.expect_status(reply, 200, what="setting limits through the sandbox")
+        self.use("control: limits")
+
+    # -- time ----------------------------------------------------------------------------------
+    def can_wait(self, seconds: float) -> bool:
+        """Whether a real-time wait of `seconds` is allowed (the profile's max_wait_s)."""
+        return seconds <= self.max_wait_s
+
+    def wait(self, seconds: float, why: str) -> None:
+        """Let `seconds` of real time pass (other scenarios run meanwhile when the engine can)."""
+        if not self.can_wait(seconds):
+            raise NotApplicable(
+                f"{why} needs the sandbox clock or a real-time wait of {seconds:.0f} s, "
+                f"longer than max_wait_s = {self.max_wait_s:.0f}"
+            )
+        self.use(f"wait: {seconds:.0f} s real time")
+        self.note(f"waited {seconds:.0f} s of real time: {why}")
+        if self.parker is not None:
+            self.parker.park(seconds)
+        else:
+            time.sleep(seconds)
+        self.target.forget_token()
+
+    def has_clock(self) -> bool:
+        """Whether the target's sandbox clock can be moved (asked once per scenario)."""
+        if self._has_clock is None:
+            self._has_clock = (
+                self.sandbox and self.target.control("GET", "/sandbox/clock").status == 200
+            )
+        return self._has_clock
+
+    def need_time(self, seconds: float, why: str) -> bool:
+        """Before any set-up: NotApplicable unless `seconds` can pass (clock, or a wait).
+
+        True when the sandbox clock will move time, False when real time will be waited.
+        """
+        if self.has_clock():
+            return True
+        if not self.can_wait(seconds):
+            self.wait(seconds, why)  # raises NotApplicable with the reason
+        return False
+
+    def need_some_time(self, why: str) -> None:
+        """Before any set-up: NotApplicable unless time can pass at all (clock, or waits)."""
+        if not self.has_clock() and self.max_wait_s <= 0:
+            raise NotApplicable(
+                f"{why} needs the sandbox clock or real-time waits, and max_wait_s is 0"
+            )
+
+    def now(self) -> datetime:
+        """The target's now: the sandbox clock when there is one, else this machine's clock."""
+        if self.has_clock():
+            return self.clock()[1]
+        return datetime.now(UTC)
+
+    def pass_time(self, seconds: float, why: str) -> datetime:
+        """Let `seconds` pass on the target: move the sandbox clock, or wait; the new now."""
+        if seconds <= 0:
+            return self.now()
+        if self.has_clock():
+            return self.advance_clock(seconds)
+        self.wait(seconds, why)
+        return datetime.now(UTC)
+
+    def pass_time_until(self, moment: datetime, why: str, margin_s: float = 5.0) -> datetime:
+        """Let time pass until `margin_s` after `moment` (clock or wait); the new now."""
+        seconds = max(0.0, (moment - self.now()).total_seconds()) + margin_s
+        return self.pass_time(seconds, why)
 
     def expire_session(self, session_id: str) -> None:
         """Expire a session now through the sandbox."""
+        self.require_sandbox()
+        self.use("control: expire session")
         reply = self.target.control("POST", f"/sandbox/sessions/{session_id}/expire")
         self.expect_status(reply, 200, what="expiring the session through the sandbox")
 
@@ -164,6 +331,7 @@ class ScenarioContext:
     def advance_clock(self, seconds: float) -> datetime:
         """Move the sandbox clock `seconds` ahead (restored after the scenario); the new now."""
         offset, before = self.clock()
+        self.use("control: clock")
         if self._clock_restore is None:
             self._clock_restore = offset
         reply = self.target.control(
@@ -188,7 +356,29 @@ class ScenarioContext:
         return self.advance_clock(max(0.0, (moment - now).total_seconds()) + margin_s)
 
     def cleanup(self) -> None:
-        """Undo what the scenario changed on the target (the clock offset)."""
+        """Undo what the scenario changed: holds left on fixture players, the clock offset."""
+        try:
+            self._release_holds()
+        finally:
+            self._restore_clock()
+
+    def _release_holds(self) -> None:
+        # A fixture account outlives the run: give back every stake the scenario left held.
+        open_bets, self._open_bets = self._open_bets, {}
+        for bet_id, player in open_bets.items():
+            detail = self.target.call("GET", f"/v1/bets/{bet_id}")
+            body = detail.json()
+            if detail.status == 200 and isinstance(body, dict):
+                if body.get("status") != "authorized":
+                    continue
+            reply = self.rollback(self.rollback_body(bet_id, player, "provider_error"))
+            self.expect(
+                reply.status == 200 or reply.code in ("BET_ALREADY_SETTLED", "BET_ROLLED_BACK"),
+                f"releasing the hold of bet {bet_id} on fixture player {player} after the "
+                f"scenario answered {reply.describe()}",
+            )
+
+    def _restore_clock(self) -> None:
         if self._clock_restore is None:
             return
         offset, self._clock_restore = self._clock_restore, None
@@ -202,6 +392,8 @@ class ScenarioContext:
 
     def events(self, player: str) -> list[dict[str, Any]]:
         """Every event the sandbox emitted for a player, oldest first."""
+        self.require_sandbox()
+        self.use("control: events")
         found: list[dict[str, Any]] = []
         since = 0
         for _ in range(50):
@@ -218,8 +410,13 @@ class ScenarioContext:
 
     # -- contract calls ----------------------------------------------------------------------
     def currency_of(self, player: str) -> str:
-        """The currency a player was created with."""
-        return self._currency.get(player, "EUR")
+        """The player's currency: as created or named by the fixtures, else from its balance."""
+        if player not in self._currency:
+            cash = self.balance(player).get("cash")
+            self._currency[player] = (
+                str(cash["currency"]) if isinstance(cash, dict) and "currency" in cash else "EUR"
+            )
+        return self._currency[player]
 
     def open_session(self, player: str, currency: str | None = None) -> str:
         """Open a session for the player; fail the scenario when refused."""
@@ -228,7 +425,7 @@ class ScenarioContext:
             "/v1/sessions",
             {
                 "player_id": player,
-                "game_id": DEMO_GAME,
+                "game_id": self.game,
                 "currency": currency or self.currency_of(player),
                 "locale": "en-GB",
             },
@@ -238,8 +435,8 @@ class ScenarioContext:
         return str(body["session_id"])
 
     def ready_player(self, currency: str = "EUR", cash: str = "100.00") -> tuple[str, str]:
-        """A fresh player with money and an open session."""
-        player = self.new_player(currency, cash)
+        """A funded player (fresh with `cash`, or the fixture's) and an open session."""
+        player = self.funded(currency, cash)
         return player, self.open_session(player)
 
     def authorize_body(
@@ -258,13 +455,24 @@ class ScenarioContext:
             "round_id": round_id or self.unique("r"),
             "session_id": session,
             "player_id": player,
-            "game_id": DEMO_GAME,
+            "game_id": self.game,
             "stake": {"amount": stake, "currency": currency or self.currency_of(player)},
         }
 
     def post(self, path: str, body: Any, key: str | None = None, **kwargs: Any) -> Reply:
         """Signed POST of a contract write with a given (or fresh) idempotency key."""
-        return self.target.call("POST", path, body, idempotency_key=key or self.key(), **kwargs)
+        reply = self.target.call("POST", path, body, idempotency_key=key or self.key(), **kwargs)
+        if (
+            reply.status == 200
+            and isinstance(body, dict)
+            and body.get("player_id") in self._fixture_players
+        ):
+            bet_id = str(body.get("bet_id"))
+            if path == "/v1/bets/authorize":
+                self._open_bets[bet_id] = str(body["player_id"])
+            elif path in ("/v1/bets/settle", "/v1/bets/rollback"):
+                self._open_bets.pop(bet_id, None)
+        return reply
 
     def authorize(self, body: dict[str, Any], key: str | None = None, **kwargs: Any) -> Reply:
         """POST /v1/bets/authorize."""
@@ -281,7 +489,7 @@ class ScenarioContext:
     def bet_for_new_player(
         self, stake: str = "1.00", cash: str = "100.00"
     ) -> tuple[str, dict[str, Any]]:
-        """A fresh EUR player with an authorized bet; returns the player and the authorize body."""
+        """A funded EUR player with an authorized bet; returns the player and the authorize body."""
         player, session = self.ready_player("EUR", cash)
         return player, self.place_bet(player, session, stake)
 
@@ -339,6 +547,30 @@ class ScenarioContext:
         except InvalidAmount as exc:
             self.fail(f"{field_name} {money!r} is not a contract amount: {exc}")
             raise  # unreachable: fail raises
+
+    def money(self, player: str) -> dict[str, int]:
+        """The player's balance now, in minor units."""
+        return self.money_of(self.balance(player))
+
+    def expect_delta(
+        self, player: str, before: dict[str, int], why: str, **delta: int
+    ) -> dict[str, int]:
+        """Fail unless the balance moved from `before` by exactly `delta` (unnamed parts: 0)."""
+        after = self.money(player)
+        return self.expect_moved(before, after, why, **delta)
+
+    def expect_moved(
+        self, before: dict[str, int], after: dict[str, int], why: str, **delta: int
+    ) -> dict[str, int]:
+        """Fail unless `after` is `before` moved by `delta` (minor units; unnamed parts: 0)."""
+        moved = {name: after[name] - before[name] for name in before}
+        wanted = {name: delta.get(name, 0) for name in before}
+        self.expect(
+            moved == wanted,
+            f"{why}: the balance moved by {moved}, expected {wanted} (minor units; "
+            f"before {before}, after {after})",
+        )
+        return after
 
     def money_of(self, balance: Any) -> dict[str, int]:
         """cash, bonus, held, available of a Balance, in minor units."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,10 +27,11 @@ from conformance.certify._events import (
     RunFinished,
     RunStarted,
 )
-from conformance.certify._latency import latency_ids, run_latency_phase
+from conformance.certify._fixtures import Fixtures
+from conformance.certify._latency import LatencySettings, latency_ids, run_latency_phase
 from conformance.certify._model import CaseResult, Finding, RunResult, Verdict
 from conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
-from conformance.certify._target import Target, TargetUnavailable
+from conformance.certify._target import ConnectionSettings, Target, TargetUnavailable
 from croupier import SANDBOX_CREDENTIALS, ClientTls, Contract, Credentials, __version__
 
 __all__ = ["PHASES", "CertifyOptions", "TargetUnavailable", "certify_target", "known_ids"]
@@ -48,12 +50,18 @@ class CertifyOptions:
     only: set[str] | None = None
     skip: set[str] = field(default_factory=set)
     phases: tuple[str, ...] = PHASES
-    latency_samples: int = 30
+    latency_samples: int = 100
+    latency_concurrency: int = 1
+    latency_rounds: int = 3
     contract_budget_s: float = 120.0
     transport: httpx.BaseTransport | None = None
     # mTLS and a protected sandbox control surface (croupier serve --client-ca / --control-token)
     tls: ClientTls | None = None
     control_token: str | None = None
+    fixtures: Fixtures = field(default_factory=Fixtures)
+    use_control: bool | None = None  # None: use the sandbox control surface when present
+    max_wait_s: float = 120.0
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
 
 
 def known_ids(contract: Contract) -> dict[str, str]:
@@ -89,6 +97,7 @@ def certify_target(
         checks=our_checks,
         tls=options.tls,
         control_token=options.control_token,
+        connection=options.connection,
     )
     started = time.perf_counter()
     run = RunResult(
@@ -104,15 +113,26 @@ def certify_target(
             "only": sorted(options.only) if options.only is not None else None,
             "skip": sorted(options.skip),
             "latency_samples": options.latency_samples,
+            "latency_concurrency": options.latency_concurrency,
+            "latency_rounds": options.latency_rounds,
             "key_id": options.credentials.key_id,
             "brand": options.credentials.brand,
             "region": options.credentials.region,
             "provider": options.credentials.provider,
+            "use_control": options.use_control,
+            "max_wait_s": options.max_wait_s,
+            "fixtures": options.fixtures.described(),
+            **options.connection.described(),
         },
     )
     try:
         target.preflight()
-        run.sandbox_surface = target.has_sandbox_surface()
+        run.sandbox_surface = options.use_control is not False and target.has_sandbox_surface()
+        if options.use_control and not run.sandbox_surface:
+            raise TargetUnavailable(
+                f"use_control is true but {options.base_url} has no sandbox control surface "
+                "(GET /sandbox/players is not 200)"
+            )
         bus.emit(RunStarted(options.base_url, contract.version, seed, options.phases))
         run_tag = uuid.uuid4().hex[:8]
 
@@ -125,6 +145,8 @@ def certify_target(
                 run_tag=run_tag,
                 sandbox=run.sandbox_surface,
                 max_examples=options.max_examples,
+                fixtures=options.fixtures,
+                max_wait_s=options.max_wait_s,
             )
 
         runner = _ScenarioRunner(target, bus, make_ctx)
@@ -181,6 +203,12 @@ def certify_target(
                     bus,
                     samples=options.latency_samples,
                     selected=selected,
+                    settings=LatencySettings(
+                        samples=options.latency_samples,
+                        concurrency=options.latency_concurrency,
+                        rounds=options.latency_rounds,
+                    ),
+                    seed=seed,
                 )
             )
             bus.emit(PhaseFinished("latency"))
@@ -257,8 +285,56 @@ def _finish(result: CaseResult, exc: BaseException | None, bus: EventBus, case_i
         result.reason = f"{type(exc).__name__}: {exc}"
 
 
+class _Step:
+    """One scenario on its own thread, so that a real-time wait lets the others run meanwhile.
+
+    Only one scenario runs at any moment: the engine hands the turn to a scenario and takes it
+    back when the scenario finishes or parks in `ctx.wait`. A parked scenario resumes once its
+    wait is over and no other scenario is running, so balance deltas stay unshared.
+    """
+
+    def __init__(self, item: Scenario, ctx: ScenarioContext) -> None:
+        self.item = item
+        self.ctx = ctx
+        self.until = 0.0
+        self.finished = False
+        self.error: BaseException | None = None
+        self.waited_s = 0.0
+        self._turn = threading.Semaphore(0)
+        self._back = threading.Semaphore(0)
+        ctx.parker = self
+
+    def start(self) -> None:
+        """Run the scenario until it finishes or parks."""
+        threading.Thread(target=self._main, name=f"scenario {self.item.id}", daemon=True).start()
+        self._back.acquire()
+
+    def resume(self) -> None:
+        """Give the turn back to a parked scenario until it finishes or parks again."""
+        self._turn.release()
+        self._back.acquire()
+
+    def park(self, seconds: float) -> None:
+        """Called on the scenario's thread by `ctx.wait`: step aside for `seconds`."""
+        self.until = time.monotonic() + seconds
+        self.waited_s += seconds
+        self._back.release()
+        self._turn.acquire()
+
+    def _main(self) -> None:
+        try:
+            if self.item.needs_sandbox:
+                self.ctx.require_sandbox()
+            self.item.func(self.ctx)
+        except BaseException as exc:  # noqa: BLE001 - becomes the scenario's verdict
+            self.error = exc
+        finally:
+            self.finished = True
+            self._back.release()
+
+
 class _ScenarioRunner:
-    """Runs scenarios one after another; each one's cleanup (the clock) runs even when it fails."""
+    """Runs scenarios one at a time; waits overlap; each one's cleanup runs even when it fails."""
 
     def __init__(
         self, target: Target, bus: EventBus, make_ctx: Callable[[str], ScenarioContext]
@@ -268,36 +344,53 @@ class _ScenarioRunner:
         self.make_ctx = make_ctx
 
     def run(self, chosen: list[Scenario]) -> list[CaseResult]:
-        """Run each scenario; one result each."""
-        results = []
+        """Run each scenario; one result each, in the registry's order."""
+        results: dict[str, CaseResult] = {}
+        parked: list[tuple[_Step, CaseResult, float]] = []
         for item in chosen:
             self.bus.emit(CaseStarted("scenarios", item.id, item.title))
             evidence = self.target.begin_case("scenarios", item.id)
             result = CaseResult(
                 item.id, item.title, "scenarios", Verdict.PASSED, item.mandatory, evidence=evidence
             )
-            ctx = self.make_ctx(item.id)
+            results[item.id] = result
+            step = _Step(item, self.make_ctx(item.id))
             started = time.perf_counter()
-            error: BaseException | None = None
-            try:
-                if item.needs_sandbox:
-                    ctx.require_sandbox()
-                item.func(ctx)
-            except Exception as exc:  # noqa: BLE001 - becomes the scenario's verdict
-                error = exc
-            finally:  # even on Ctrl-C: the sandbox clock must not stay moved
-                try:
-                    ctx.cleanup()
-                except Exception as exc:  # noqa: BLE001 - a failed cleanup fails the scenario
-                    error = error or exc
-            result.duration_s = time.perf_counter() - started
-            _finish(result, error, self.bus, item.id)
-            _annotate(result, ctx)
-            self.bus.emit(CaseFinished(result))
-            results.append(result)
-        return results
+            step.start()
+            if step.finished:
+                self._finish(step, result, started)
+            else:
+                parked.append((step, result, started))
+        while parked:
+            parked.sort(key=lambda entry: entry[0].until)
+            step, result, started = parked.pop(0)
+            time.sleep(max(0.0, step.until - time.monotonic()))
+            self.target.begin_case("scenarios", step.item.id, result.evidence)
+            step.resume()
+            if step.finished:
+                self._finish(step, result, started)
+            else:
+                parked.append((step, result, started))
+        return [results[item.id] for item in chosen]
+
+    def _finish(self, step: _Step, result: CaseResult, started: float) -> None:
+        error = step.error
+        try:  # the sandbox clock must not stay moved, nor a fixture's stake stay held
+            step.ctx.cleanup()
+        except Exception as exc:  # noqa: BLE001 - a failed cleanup fails the scenario
+            error = error or exc
+        result.duration_s = time.perf_counter() - started
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise error
+        _finish(result, error, self.bus, step.item.id)
+        _annotate(result, step.ctx)
+        if step.waited_s:
+            result.data["waited_s"] = round(step.waited_s, 1)
+        self.bus.emit(CaseFinished(result))
 
 
 def _annotate(result: CaseResult, ctx: ScenarioContext) -> None:
     if ctx.notes:
         result.data["notes"] = list(ctx.notes)
+    if result.verdict != Verdict.NOT_APPLICABLE:
+        result.data["uses"] = list(ctx.uses) or ["nothing: no account, no control"]

@@ -32,6 +32,7 @@ class Verdict(StrEnum):
     FAILED = "failed"
     ERROR = "error"  # the certifier could not finish it (a crash of ours or of the transport)
     NOT_APPLICABLE = "not_applicable"  # the target lacks what it needs (e.g. the sandbox surface)
+    INCONCLUSIVE = "inconclusive"  # the evidence decides neither way (e.g. a too loaded machine)
     SKIPPED = "skipped"  # deselected with --only / --skip / --phases
 
 

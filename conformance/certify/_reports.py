@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from conformance.certify._model import CaseResult, RunResult, Verdict
 
-__all__ = ["render_json", "render_junit", "render_markdown", "write_reports"]
+__all__ = ["redact", "render_json", "render_junit", "render_markdown", "write_reports"]
 
 _ICON = {
     Verdict.PASSED: "✅ passed",
     Verdict.FAILED: "❌ failed",
     Verdict.ERROR: "⚠️ error",
     Verdict.NOT_APPLICABLE: "➖ not applicable",
+    Verdict.INCONCLUSIVE: "❔ inconclusive",
     Verdict.SKIPPED: "⏭ skipped",
 }
 _PHASE_TITLES = {
@@ -42,7 +44,10 @@ def render_junit(run: RunResult) -> str:
             failures=str(sum(r.verdict == Verdict.FAILED for r in results)),
             errors=str(sum(r.verdict == Verdict.ERROR for r in results)),
             skipped=str(
-                sum(r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE) for r in results)
+                sum(
+                    r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE)
+                    for r in results
+                )
             ),
             time=f"{sum(r.duration_s for r in results):.3f}",
         )
@@ -72,7 +77,7 @@ def render_junit(run: RunResult) -> str:
                 )
             elif r.verdict == Verdict.ERROR:
                 ET.SubElement(case, "error", message=r.reason[:500], type="error")
-            elif r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE):
+            elif r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE):
                 ET.SubElement(case, "skipped", message=f"{r.verdict.value}: {r.reason}")
             steps, elided = r.evidence_view()
             lines = [
@@ -170,7 +175,8 @@ def render_markdown(run: RunResult) -> str:
         f"| Sandbox control surface | {'yes' if run.sandbox_surface else 'no'} |",
         f"| Results | {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['error']} errors, "
-        f"{counts['not_applicable']} not applicable, {counts['skipped']} skipped |",
+        f"{counts['not_applicable']} not applicable, {counts['inconclusive']} inconclusive, "
+        f"{counts['skipped']} skipped |",
         "",
         "## Summary",
         "",
@@ -187,20 +193,47 @@ def render_markdown(run: RunResult) -> str:
             "",
             "## Latency against x-slo",
             "",
-            "| operation | samples | p50 ms | p95 ms (budget) | p99 ms (budget) | verdict |",
-            "|---|---|---|---|---|---|",
+            "| operation | samples | p50 ms | p95 ms (budget) | p99 ms (budget) | errors | "
+            "verdict |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in latency:
             d = r.data
+
+            def ci(name: str, d: dict[str, Any] = d) -> str:
+                low, high = d.get(f"{name}_ci_ms") or ("?", "?")
+                return f"{d[f'{name}_ms']} [{low}–{high}]"
+
             lines.append(
-                f"| `{d['operation']}` | {d['samples']} | {d['p50_ms']} | {d['p95_ms']} "
-                f"({d['budget_p95_ms']}) | {d['p99_ms']} ({d['budget_p99_ms']}) | "
-                f"{_ICON[r.verdict]} |"
+                f"| `{d['operation']}` | {d['samples']} × {len(d.get('rounds', [])) or 1} | "
+                f"{ci('p50')} | {ci('p95')} ({d['budget_p95_ms']}) | {ci('p99')} "
+                f"({d['budget_p99_ms']}) | {d.get('error_rate', 0):.1%} | {_ICON[r.verdict]} |"
             )
+        load = next((r.data["load"] for r in latency if r.data.get("load")), None)
+        if load:
+            lines += [
+                "",
+                f"Percentiles with their 95 % intervals (order statistics). Machine during the "
+                f"last round: {'**loaded**' if load['loaded'] else 'not loaded'} (probe "
+                f"overshoot p90 {load['probe_overshoot_p90_ms']} ms, `/health` p50 "
+                f"{load['reference_p50_ms']} ms, load average {load['loadavg_1m']} on "
+                f"{load['cpus']} CPUs). A budget fails only when an interval's lower bound is "
+                f"over it in two rounds of three; a miss the load explains is inconclusive.",
+            ]
     not_applicable = [r for r in run.results if r.verdict == Verdict.NOT_APPLICABLE]
     if not_applicable:
         lines += ["", "## Not applicable", ""]
         lines += [f"- `{r.id}` — {r.reason}" for r in not_applicable]
+    used = [r for r in run.results if r.phase == "scenarios" and r.data.get("uses")]
+    if used:
+        lines += [
+            "",
+            "## Test accounts and controls used",
+            "",
+            "| scenario | fixture roles, controls and waits it used |",
+            "|---|---|",
+        ]
+        lines += [f"| `{r.id}` | {_cell('; '.join(r.data['uses']))} |" for r in used]
     for phase, title in _PHASE_TITLES.items():
         results = [r for r in run.results if r.phase == phase and r.verdict != Verdict.SKIPPED]
         if not results:
@@ -231,8 +264,20 @@ def render_markdown(run: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(run: RunResult, directory: str | Path) -> dict[str, Path]:
-    """Write junit.xml, report.json and report.md into `directory`; return their paths."""
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with every secret value replaced by `***` (longest first)."""
+    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def write_reports(
+    run: RunResult, directory: str | Path, secrets: tuple[str, ...] = ()
+) -> dict[str, Path]:
+    """Write junit.xml, report.json and report.md into `directory`; return their paths.
+
+    The profile's secrets never reach a report: any that an answer echoed is replaced.
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -240,7 +285,7 @@ def write_reports(run: RunResult, directory: str | Path) -> dict[str, Path]:
         "json": out / "report.json",
         "markdown": out / "report.md",
     }
-    paths["junit"].write_text(render_junit(run), encoding="utf-8")
-    paths["json"].write_text(render_json(run), encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(run), encoding="utf-8")
+    paths["junit"].write_text(redact(render_junit(run), secrets), encoding="utf-8")
+    paths["json"].write_text(redact(render_json(run), secrets), encoding="utf-8")
+    paths["markdown"].write_text(redact(render_markdown(run), secrets), encoding="utf-8")
     return paths

@@ -26,6 +26,7 @@ def bonus_expiry_forfeits(ctx: ScenarioContext) -> None:
             "expires_at": rfc3339(deadline),
         },
     )
+    ctx.use("control: bonuses")
     bonus = ctx.expect_status(reply, 201, what="issuing a 20.00 bonus through the sandbox")
     bonus_id = bonus.get("bonus_id") if isinstance(bonus, dict) else None
     ctx.expect(isinstance(bonus_id, str), f"the issued bonus has no bonus_id: {bonus!r}")

@@ -47,43 +47,39 @@ def _replayed_once(
     return after_first
 
 
-@scenario("idempotent-replay-authorize")
+@scenario("idempotent-replay-authorize", needs_sandbox=False)
 def idempotent_replay_authorize(ctx: ScenarioContext) -> None:
     """An authorize replayed with its key and body answers the same bytes, holds the stake once."""
     player, session = ctx.ready_player()
+    before = ctx.money(player)
     body = ctx.authorize_body(player, session, "1.00")
-    money = _replayed_once(ctx, player, lambda key: ctx.authorize(body, key), "authorize")
-    ctx.expect(
-        money["held"] == 100 and money["available"] == 9900,
-        f"after one 1.00 hold the balance should be held 1.00 / available 99.00, got {money}",
-    )
+    after = _replayed_once(ctx, player, lambda key: ctx.authorize(body, key), "authorize")
+    ctx.expect_moved(before, after, "one 1.00 hold", cash=-100, held=100, available=-100)
 
 
-@scenario("idempotent-replay-settle")
+@scenario("idempotent-replay-settle", needs_sandbox=False)
 def idempotent_replay_settle(ctx: ScenarioContext) -> None:
     """A settle replayed with its key and body answers the same bytes and credits the win once."""
-    player, auth = ctx.bet_for_new_player("1.00")
+    player, session = ctx.ready_player()
+    before = ctx.money(player)
+    auth = ctx.place_bet(player, session, "1.00")
     body = ctx.settle_body(auth, "2.50")
-    money = _replayed_once(ctx, player, lambda key: ctx.settle(body, key), "settle")
-    ctx.expect(
-        money["cash"] == 10150,
-        f"100.00 - 1.00 + 2.50 should leave cash 101.50, got {money} (minor units)",
-    )
+    after = _replayed_once(ctx, player, lambda key: ctx.settle(body, key), "settle")
+    ctx.expect_moved(before, after, "- 1.00 + 2.50", cash=150, available=150)
 
 
-@scenario("idempotent-replay-rollback")
+@scenario("idempotent-replay-rollback", needs_sandbox=False)
 def idempotent_replay_rollback(ctx: ScenarioContext) -> None:
     """A rollback replayed with its key and body answers the same bytes, releases the stake once."""
-    player, auth = ctx.bet_for_new_player("3.00")
+    player, session = ctx.ready_player()
+    before = ctx.money(player)
+    auth = ctx.place_bet(player, session, "3.00")
     body = ctx.rollback_body(auth["bet_id"], player)
-    money = _replayed_once(ctx, player, lambda key: ctx.rollback(body, key), "rollback")
-    ctx.expect(
-        money["available"] == 10000 and money["held"] == 0,
-        f"after the rollback the whole 100.00 should be available again, got {money}",
-    )
+    after = _replayed_once(ctx, player, lambda key: ctx.rollback(body, key), "rollback")
+    ctx.expect_moved(before, after, "a 3.00 hold and its rollback")
 
 
-@scenario("idempotency-key-mismatch")
+@scenario("idempotency-key-mismatch", needs_sandbox=False)
 def idempotency_key_mismatch(ctx: ScenarioContext) -> None:
     """The same idempotency key with another body is 409 IDEMPOTENCY_MISMATCH and moves nothing."""
     player, session = ctx.ready_player()
@@ -100,7 +96,7 @@ def idempotency_key_mismatch(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("duplicate-bet-new-key")
+@scenario("duplicate-bet-new-key", needs_sandbox=False)
 def duplicate_bet_new_key(ctx: ScenarioContext) -> None:
     """A new idempotency key for an existing bet id is 409 DUPLICATE and holds nothing more."""
     player, body = ctx.bet_for_new_player("1.00")
@@ -113,10 +109,11 @@ def duplicate_bet_new_key(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("idempotent-race")
+@scenario("idempotent-race", needs_sandbox=False)
 def idempotent_race(ctx: ScenarioContext) -> None:
     """One key racing in four threads yields one hold; others replay or say REQUEST_IN_PROGRESS."""
     player, session = ctx.ready_player()
+    before = ctx.money(player)
     body = ctx.authorize_body(player, session, "1.00")
     key = ctx.key("race")
     barrier = threading.Barrier(4)
@@ -153,10 +150,13 @@ def idempotent_race(ctx: ScenarioContext) -> None:
                 reply.content == ok[0].content,
                 "two racing authorizes with one key answered different bodies",
             )
-    money = ctx.money_of(ctx.balance(player))
-    ctx.expect(
-        money["held"] == 100 and money["available"] == 9900,
-        f"one key raced four times must hold 1.00 once; balance is {money}",
+    ctx.expect_delta(
+        player,
+        before,
+        "one key raced four times must hold 1.00 once",
+        cash=-100,
+        held=100,
+        available=-100,
     )
     detail = ctx.target.call("GET", f"/v1/bets/{body['bet_id']}")
     bet = ctx.expect_status(detail, 200, what="reading the raced bet")

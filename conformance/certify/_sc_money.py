@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import scenario
+from conformance.certify._registry import NotApplicable, scenario
+from croupier import CURRENCY_EXPONENTS, format_minor
 
 __all__: list[str] = []
 
@@ -17,13 +18,17 @@ def _stake_refused(
     return ctx.expect_refused(player, lambda: ctx.authorize(body), status, code, what)
 
 
-@scenario("insufficient-funds")
+@scenario("insufficient-funds", needs_sandbox=False)
 def insufficient_funds(ctx: ScenarioContext) -> None:
     """A stake above the available balance is 402 INSUFFICIENT_FUNDS with the unchanged balance."""
-    player = ctx.new_player("EUR", "0.50")
+    player = ctx.new_player("EUR", "0.50") if ctx.sandbox else ctx.role("low_balance")
     session = ctx.open_session(player)
-    body = ctx.authorize_body(player, session, "1.00")
-    error = _stake_refused(ctx, player, body, 402, "INSUFFICIENT_FUNDS", "1.00 stake on 0.50")
+    before = ctx.money(player)
+    stake = format_minor(before["available"] + ctx.one_unit(player), ctx.currency_of(player))
+    body = ctx.authorize_body(player, session, stake)
+    error = _stake_refused(
+        ctx, player, body, 402, "INSUFFICIENT_FUNDS", f"a {stake} stake, 1 more than available"
+    )
     details = error.get("details") if isinstance(error, dict) else None
     balance = details.get("balance") if isinstance(details, dict) else None
     ctx.expect(
@@ -32,12 +37,12 @@ def insufficient_funds(ctx: ScenarioContext) -> None:
     )
     money = ctx.money_of(balance)
     ctx.expect(
-        money["available"] == 50 and money["held"] == 0,
-        f"details.balance must be the unchanged 0.50 available, got {money} (minor units)",
+        money == before,
+        f"details.balance must be the unchanged balance {before}, got {money} (minor units)",
     )
 
 
-@scenario("wrong-currency")
+@scenario("wrong-currency", needs_sandbox=False)
 def wrong_currency(ctx: ScenarioContext) -> None:
     """A stake in another currency than the player's is 422 WRONG_CURRENCY and moves nothing."""
     player, session = ctx.ready_player("EUR")
@@ -45,16 +50,22 @@ def wrong_currency(ctx: ScenarioContext) -> None:
     _stake_refused(ctx, player, body, 422, "WRONG_CURRENCY", "USD stake for a EUR player")
 
 
-@scenario("amount-precision")
+@scenario("amount-precision", needs_sandbox=False)
 def amount_precision(ctx: ScenarioContext) -> None:
     """Amounts with more fraction digits than the currency allows are 422 INVALID_AMOUNT."""
     player, session = ctx.ready_player("EUR")
     for amount in ("1.005", "0.001", "0.00001"):
         body = ctx.authorize_body(player, session, amount)
         _stake_refused(ctx, player, body, 422, "INVALID_AMOUNT", f"EUR stake {amount}")
-    yen, yen_session = ctx.ready_player("JPY", "1000")
-    body = ctx.authorize_body(yen, yen_session, "1.5")
-    _stake_refused(ctx, yen, body, 422, "INVALID_AMOUNT", "JPY stake 1.5")
+    whole = sorted(c for c, e in CURRENCY_EXPONENTS.items() if e == 0)
+    try:
+        yen, yen_session = ctx.ready_player("JPY", "1000")
+    except NotApplicable as exc:
+        # Without a zero-exponent account the EUR half still runs; the report says what did not.
+        ctx.note(f"whole-unit currencies ({', '.join(whole)}) not checked: {exc}")
+    else:
+        body = ctx.authorize_body(yen, yen_session, "1.5")
+        _stake_refused(ctx, yen, body, 422, "INVALID_AMOUNT", "JPY stake 1.5")
     auth = ctx.place_bet(player, session, "1.00")
     ctx.expect_refused(
         player,
@@ -65,7 +76,7 @@ def amount_precision(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("negative-and-zero-stake")
+@scenario("negative-and-zero-stake", needs_sandbox=False)
 def negative_and_zero_stake(ctx: ScenarioContext) -> None:
     """Negative, zero, exponent and NaN stakes are 422 INVALID_AMOUNT and move nothing."""
     player, session = ctx.ready_player("EUR")

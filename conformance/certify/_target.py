@@ -6,10 +6,13 @@ event, and passed through the shared response checks.
 
 from __future__ import annotations
 
+import contextlib
 import json as _json
+import ssl
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +21,9 @@ import httpx
 from conformance.certify._checks import ResponseView, run_response_checks
 from conformance.certify._events import EventBus, RequestSent
 from conformance.certify._model import Exchange, Finding
-from croupier import ClientTls, Contract, ContractClient, Credentials
+from croupier import ALL_SCOPES, ClientTls, Contract, ContractClient, Credentials
 
-__all__ = ["Reply", "Target", "TargetUnavailable"]
+__all__ = ["ConnectionSettings", "OAuthClient", "Reply", "Target", "TargetUnavailable"]
 
 _BODY_LIMIT = 2000
 _KEPT_REQUEST_HEADERS = (
@@ -37,6 +40,92 @@ _KEPT_RESPONSE_HEADERS = ("x-trace-id", "idempotent-replayed", "content-type")
 
 class TargetUnavailable(Exception):
     """The target cannot be certified at all (unreachable, credentials refused)."""
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """Where and as whom certify fetches bearer tokens (None: the signing key id and secret)."""
+
+    token_url: str = "/oauth/token"  # relative to the base URL, or absolute
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    scopes: tuple[str, ...] = ALL_SCOPES
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """How certify reaches the target: OAuth client, TLS, timeouts, extra headers, rate."""
+
+    oauth: OAuthClient = field(default_factory=OAuthClient)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    ca_bundle: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    verify_tls: bool = True
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 15.0
+    rate_limit_per_s: float | None = None
+
+    def described(self) -> dict[str, Any]:
+        """The settings a report may show: no secret, no header value."""
+        return {
+            "token_url": self.oauth.token_url,
+            "oauth_client_id": self.oauth.client_id,
+            "scopes": list(self.oauth.scopes),
+            "extra_headers": sorted(self.headers),
+            "tls": {
+                "ca_bundle": self.ca_bundle,
+                "client_cert": self.client_cert,
+                "verify": self.verify_tls,
+            },
+            "timeouts_s": {"connect": self.connect_timeout_s, "read": self.read_timeout_s},
+            "rate_limit_per_s": self.rate_limit_per_s,
+        }
+
+    def ssl_context(self) -> ssl.SSLContext | bool:
+        """The TLS settings for httpx: a context with the CA bundle and client certificate."""
+        if self.ca_bundle is None and self.client_cert is None:
+            return self.verify_tls
+        context = ssl.create_default_context(cafile=self.ca_bundle)
+        if self.client_cert is not None:
+            context.load_cert_chain(self.client_cert, self.client_key)
+        if not self.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+
+class TokenRefused(Exception):
+    """The token endpoint refused the OAuth client; the message says how."""
+
+
+@dataclass
+class _ProfileClient(ContractClient):
+    """ContractClient whose bearer tokens come from the profile's own OAuth client."""
+
+    oauth: OAuthClient = field(default_factory=OAuthClient)
+    granted: tuple[str, ...] = ()
+
+    def token(self) -> str:
+        """A cached bearer token from the profile's token URL and OAuth client."""
+        if self.oauth.client_id is None:
+            return super().token()
+        if self._token is None or time.time() > self._token_expiry - 30:
+            response = self.http.post(
+                self.token_path,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.oauth.client_id,
+                    "client_secret": self.oauth.client_secret or "",
+                    "scope": " ".join(self.scopes),
+                },
+            )
+            response.raise_for_status()
+            body = response.json()
+            self._token = str(body["access_token"])
+            self._token_expiry = time.time() + float(body.get("expires_in", 300))
+            self.granted = tuple(str(body.get("scope", " ".join(self.scopes))).split())
+        return self._token
 
 
 @dataclass
@@ -107,6 +196,7 @@ class Target:
         checks: set[str] | None = None,
         tls: ClientTls | None = None,
         control_token: str | None = None,
+        connection: ConnectionSettings | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
@@ -114,14 +204,30 @@ class Target:
         self.bus = bus
         self.checks = checks
         self.tls = tls
-        verify = tls.ssl_context() if tls is not None else True
-        self.http = httpx.Client(
-            base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
-        )
         self._control_headers = {"X-Control-Token": control_token} if control_token else {}
-        self.client = ContractClient(self.http, credentials)
+        self.connection = connection or ConnectionSettings()
+        conn = self.connection
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(conn.read_timeout_s, connect=conn.connect_timeout_s)
+            if connection is not None
+            else timeout,
+            transport=transport,
+            headers=conn.headers,
+            verify=tls.ssl_context() if tls is not None else conn.ssl_context(),
+        )
+        self.client = _ProfileClient(
+            self.http,
+            credentials,
+            scopes=conn.oauth.scopes,
+            token_path=conn.oauth.token_url,
+            oauth=conn.oauth,
+        )
+        self._min_interval = 1.0 / conn.rate_limit_per_s if conn.rate_limit_per_s else 0.0
+        self._next_send = 0.0
         self._lock = threading.Lock()
         self._sink = _CaseSink()
+        self._local = threading.local()  # a thread's own case, over the shared one
         # check id -> findings and number of responses it looked at, across every case
         self.check_findings: dict[str, list[Finding]] = defaultdict(list)
         self.checked_responses = 0
@@ -136,28 +242,73 @@ class Target:
             self._sink = _CaseSink(phase, case_id, evidence if evidence is not None else [])
             return self._sink.evidence
 
+    @contextlib.contextmanager
+    def bind_case(
+        self, phase: str, case_id: str, evidence: list[Exchange]
+    ) -> Iterator[list[Exchange]]:
+        """Record this thread's exchanges into a case for the block (parallel latency samples)."""
+        previous = getattr(self._local, "sink", None)
+        self._local.sink = _CaseSink(phase, case_id, evidence)
+        try:
+            yield evidence
+        finally:
+            self._local.sink = previous
+
     def close(self) -> None:
         """Release the connection pool."""
         self.http.close()
 
     # -- preflight --------------------------------------------------------------------------
     def preflight(self) -> None:
-        """Raise TargetUnavailable unless /health answers and the credentials get a token."""
+        """Raise TargetUnavailable unless /health answers and every credential is accepted.
+
+        Each step says what refused: the connection (TLS), the token endpoint, the scopes it
+        granted, or the platform (signature, token, headers) on one signed read.
+        """
         try:
             health = self.http.get("/health")
+        except httpx.ConnectError as exc:
+            hint = " (check tls.ca_bundle / tls.client_cert)" if "SSL" in str(exc) else ""
+            raise TargetUnavailable(f"{self.base_url} is unreachable: {exc}{hint}") from None
         except httpx.HTTPError as exc:
             raise TargetUnavailable(f"{self.base_url} is unreachable: {exc}") from None
         if health.status_code >= 500 or health.status_code == 404:
             raise TargetUnavailable(f"{self.base_url}/health answered {health.status_code}")
+        oauth = self.connection.oauth
+        client_id = oauth.client_id or self.credentials.key_id
         try:
             self.client.token()
         except httpx.HTTPStatusError as exc:
             raise TargetUnavailable(
-                f"credentials {self.credentials.key_id!r} were refused by "
-                f"{self.client.token_path}: {exc.response.status_code}"
+                f"token endpoint {oauth.token_url} refused OAuth client {client_id!r}: "
+                f"{exc.response.status_code}{_code(exc.response)}"
             ) from None
         except (httpx.HTTPError, KeyError, ValueError) as exc:
-            raise TargetUnavailable(f"cannot fetch a bearer token: {exc}") from None
+            raise TargetUnavailable(
+                f"token endpoint {oauth.token_url} gave no bearer token: {exc}"
+            ) from None
+        missing = [s for s in oauth.scopes if self.client.granted and s not in self.client.granted]
+        if missing:
+            raise TargetUnavailable(
+                f"token endpoint {oauth.token_url} did not grant scope(s) {', '.join(missing)} "
+                f"to OAuth client {client_id!r}"
+            )
+        try:
+            probe = self.client.call("GET", "/v1/jackpots")
+        except httpx.HTTPError as exc:
+            raise TargetUnavailable(f"a signed GET /v1/jackpots failed: {exc}") from None
+        step = {
+            "INVALID_SIGNATURE": f"the request signature of key {self.credentials.key_id!r}",
+            "INVALID_TOKEN": f"the bearer token from {oauth.token_url}",
+            "INSUFFICIENT_SCOPE": f"the scopes granted to OAuth client {client_id!r}",
+            "INVALID_HEADER": "the brand/region/provider headers",
+            "MISSING_HEADER": "the brand/region/provider headers",
+        }.get(_code(probe).strip(" "), "")
+        if probe.status_code in (400, 401, 403) and step:
+            raise TargetUnavailable(
+                f"the platform refused {step} on a signed GET /v1/jackpots: "
+                f"{probe.status_code}{_code(probe)}"
+            )
 
     def forget_token(self) -> None:
         """Fetch a new bearer token on the next call (the sandbox clock moved)."""
@@ -172,14 +323,27 @@ class Target:
             return False
 
     # -- calls ------------------------------------------------------------------------------
+    def _throttle(self) -> None:
+        """Keep to the profile's request rate (requests per second), across threads."""
+        if not self._min_interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            wait = self._next_send - now
+            self._next_send = max(now, self._next_send) + self._min_interval
+        if wait > 0:
+            time.sleep(wait)
+
     def call(self, method: str, path: str, json: Any = None, **kwargs: Any) -> Reply:
         """A contract call through ContractClient (signed, mandatory headers, bearer)."""
+        self._throttle()
         started = time.perf_counter()
         response = self.client.call(method, path, json, **kwargs)
         return self._record(response, time.perf_counter() - started)
 
     def control(self, method: str, path: str, json: Any = None, **params: Any) -> Reply:
         """A sandbox control call (unsigned, no mandatory headers)."""
+        self._throttle()
         started = time.perf_counter()
         response = self.http.request(
             method, path, json=json, params=params or None, headers=self._control_headers
@@ -188,6 +352,7 @@ class Target:
 
     def raw(self, method: str, path: str, *, content: bytes, headers: dict[str, str]) -> Reply:
         """A request exactly as given (already signed, or deliberately not)."""
+        self._throttle()
         started = time.perf_counter()
         response = self.http.request(method, path, content=content, headers=headers)
         return self._record(response, time.perf_counter() - started)
@@ -222,7 +387,7 @@ class Target:
         )
         failures = run_response_checks(view, self.contract, self.checks)
         with self._lock:
-            sink = self._sink
+            sink = getattr(self._local, "sink", None) or self._sink
             sink.evidence.append(exchange)
             self.checked_responses += 1
             for check_id, message in failures:
@@ -239,6 +404,16 @@ class Target:
                     self.check_evidence[check_id].append(exchange)
         self.bus.emit(RequestSent(sink.phase, sink.case_id, exchange))
         return Reply(response, exchange)
+
+
+def _code(response: httpx.Response) -> str:
+    """` CODE` of an error body, or nothing."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    code = body.get("code") if isinstance(body, dict) else None
+    return f" {code}" if isinstance(code, str) else ""
 
 
 def _text(raw: bytes) -> str:

@@ -24,6 +24,7 @@ _STYLE = {
     Verdict.FAILED: "bold red",
     Verdict.ERROR: "bold yellow",
     Verdict.NOT_APPLICABLE: "dim",
+    Verdict.INCONCLUSIVE: "yellow",
     Verdict.SKIPPED: "dim",
 }
 
@@ -108,5 +109,7 @@ def summary_table(run: RunResult) -> Any:
                 f"p50 {r.data['p50_ms']} / p95 {r.data['p95_ms']} ({r.data['budget_p95_ms']}) / "
                 f"p99 {r.data['p99_ms']} ({r.data['budget_p99_ms']}) ms"
             )
+            if r.verdict == Verdict.INCONCLUSIVE:
+                detail += f" — {r.reason[:120]}"
         table.add_row(r.phase, r.id, f"[{_STYLE[r.verdict]}]{r.verdict.value}[/]", detail)
     return table

@@ -7,9 +7,29 @@ from .conftest import authorize, balance, events, open_session
 
 def test_seeded_players_and_put_player(http):
     players = {p["player_id"]: p for p in http.get("/sandbox/players").json()["players"]}
-    assert set(players) == {"p_demo_1", "p_demo_2", "p_blocked_rg", "p_low_balance"}
+    # The four demo players plus the rest of the certification test-account kit (issue #9).
+    assert set(players) == {
+        "p_demo_1",
+        "p_demo_2",
+        "p_blocked_rg",
+        "p_low_balance",
+        "p_demo_jpy",
+        "p_limit_stake",
+        "p_limit_loss",
+        "p_limit_session",
+        "p_kyc_pending",
+        "p_kyc_denied",
+    }
     assert players["p_demo_2"]["balance"]["cash"] == {"amount": "200.00", "currency": "USD"}
     assert players["p_blocked_rg"]["limits"]["self_excluded"] is True
+    assert players["p_demo_jpy"]["balance"]["cash"] == {"amount": "10000", "currency": "JPY"}
+    assert players["p_limit_stake"]["limits"]["stake_limit"] == {
+        "amount": "5.00",
+        "currency": "EUR",
+    }
+    assert players["p_limit_loss"]["limits"]["loss_limit"]["amount"]["amount"] == "5.00"
+    assert players["p_limit_session"]["limits"]["session_time_minutes"] == 1
+    assert (players["p_kyc_pending"]["kyc"], players["p_kyc_denied"]["kyc"]) == ("pending", "deny")
     r = http.put("/sandbox/players/p_cert_1", json={"currency": "JPY", "cash": "5000"})
     assert r.status_code == 200 and r.json()["balance"]["cash"]["amount"] == "5000"
     r = http.put("/sandbox/players/p_cert_2", json={"currency": "EUR", "cash": "1.001"})

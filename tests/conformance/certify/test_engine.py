@@ -278,7 +278,10 @@ def test_cli_exits_2_with_one_line_when_credentials_are_refused(
             + ["--report-dir", str(tmp_path)],
         )
     assert result.exit_code == 2
-    assert "were refused" in _reason(result.output)
+    # The reason names the step that refused (here the token endpoint), never the secret.
+    reason = _reason(result.output)
+    assert "token endpoint /oauth/token refused OAuth client 'sbx-2026a'" in reason
+    assert "not-the-secret" not in result.output
     assert "Traceback" not in result.output
 
 

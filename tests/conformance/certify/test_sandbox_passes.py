@@ -59,7 +59,10 @@ def _certify_all(app: Any, contract: Any) -> None:
     assert bad == {}
     assert run.sandbox_surface
     ran = {r.id for r in run.results if r.verdict == Verdict.PASSED}
-    assert {"money-conservation", "trace-id-echoed", "slo-authorize-bet"} | CLOCK_SCENARIOS <= ran
+    assert {"money-conservation", "trace-id-echoed"} | CLOCK_SCENARIOS <= ran
+    # Five samples on a shared machine: a budget passes, or the report says why it cannot judge.
+    authorize = next(r for r in run.results if r.id == "slo-authorize-bet")
+    assert authorize.verdict in (Verdict.PASSED, Verdict.INCONCLUSIVE), authorize.reason
     # The lag is measured on a bus: without NATS the relay publishes nothing to measure.
     lag_only = set() if NATS_URL else {"event-lag-within-budget"}
     assert {r.id for r in run.results if r.verdict == Verdict.NOT_APPLICABLE} == lag_only
@@ -75,7 +78,7 @@ def _certify_all(app: Any, contract: Any) -> None:
     text = render_markdown(run)
     for fact in (contract.version, contract.sha256, base_url, run.tool_version, str(run.seed)):
         assert fact in text
-    assert "| `authorizeBet` | 5 |" in text and "(200)" in text  # p95 against its x-slo budget
+    assert "| `authorizeBet` | 5 × " in text and "(200)" in text  # p95 against its x-slo budget
     assert "| stateful | success |" in text
 
 
@@ -108,16 +111,23 @@ def _hiding(app: Any, prefix: str) -> Any:
 def test_without_the_sandbox_surface_scenarios_are_not_applicable(
     sandbox_app: Any, contract: Any
 ) -> None:
+    # No control surface and no fixture file: only what needs no account runs; everything
+    # else is not applicable, naming the control or the fixture role it lacks.
     with serve(_hiding(OneFault(sandbox_app()), "/sandbox/")) as base_url:
-        run = certify_target(CertifyOptions(base_url=base_url, phases=("scenarios",)), contract)
+        run = certify_target(
+            CertifyOptions(base_url=base_url, phases=("scenarios",), max_wait_s=0), contract
+        )
     results = {r.id: r for r in run.results}
     for item in all_scenarios():
         result = results[item.id]
         if item.needs_sandbox:
             assert result.verdict == Verdict.NOT_APPLICABLE, item.id
             assert "sandbox control surface" in result.reason
-        else:
+        elif item.module.endswith("_sc_protocol"):
             assert result.verdict == Verdict.PASSED, (item.id, result.findings, result.reason)
+        else:
+            assert result.verdict == Verdict.NOT_APPLICABLE, (item.id, result.findings)
+            assert "(role " in result.reason or "sandbox clock" in result.reason, result.reason
     assert run.passed and not run.sandbox_surface
 
 
@@ -127,14 +137,17 @@ def test_without_the_sandbox_clock_time_scenarios_are_not_applicable(
     with serve(_hiding(OneFault(sandbox_app()), "/sandbox/clock")) as base_url:
         run = certify_target(
             CertifyOptions(
-                base_url=base_url, only=CLOCK_SCENARIOS | {"loss-limit"}, phases=("scenarios",)
+                base_url=base_url,
+                only=CLOCK_SCENARIOS | {"loss-limit"},
+                phases=("scenarios",),
+                max_wait_s=0,
             ),
             contract,
         )
     results = {r.id: r for r in run.results}
     for scenario_id in CLOCK_SCENARIOS:
         assert results[scenario_id].verdict == Verdict.NOT_APPLICABLE, scenario_id
-        assert "GET /sandbox/clock answered 404" in results[scenario_id].reason
+        assert "sandbox clock" in results[scenario_id].reason
         assert results[scenario_id].evidence[-1].path == "/sandbox/clock"  # nothing set up first
     assert results["loss-limit"].verdict == Verdict.PASSED
 
