@@ -32,9 +32,14 @@ def test_each_refusal_names_its_step(sandbox_app: Any, contract: Any) -> None:
     good = SANDBOX_CREDENTIALS
     rotation = SANDBOX_ROTATION_CREDENTIALS
     with serve(sandbox_app()) as base_url:
-        # An OAuth client other than the signing key, at an absolute token URL: accepted.
-        other_client = OAuthClient(f"{base_url}/oauth/token", rotation.key_id, rotation.secret)
-        assert _preflight(base_url, contract, good, other_client) == ""
+        # The same client at an absolute token URL: accepted.
+        absolute = OAuthClient(f"{base_url}/oauth/token", good.key_id, good.secret)
+        assert _preflight(base_url, contract, good, absolute) == ""
+        # A token bound to another client than the signing key: the bearer-token step refuses.
+        other = OAuthClient("/oauth/token", rotation.key_id, rotation.secret)
+        assert "refused the bearer token from /oauth/token" in _preflight(
+            base_url, contract, good, other
+        )
         # The token endpoint refuses the client secret.
         refused = _preflight(
             base_url, contract, good, OAuthClient("/oauth/token", good.key_id, WRONG)
