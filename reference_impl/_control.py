@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from croupier import SANDBOX_CREDENTIALS, SANDBOX_ROTATION_CREDENTIALS, InvalidAmount, parse_amount
@@ -96,18 +98,29 @@ class Sandbox:
         return CallContext("sandbox", SANDBOX_TENANT, SANDBOX_REGION, trace_id, None)
 
     async def seed(self) -> None:
-        """Seed players, pools and controls on first start (never overwrites)."""
+        """Seed players, pools and controls on first start (never overwrites).
+
+        Several workers start at once on a fresh database: each row is an insert that does
+        nothing when another worker's row is already there (check-then-insert would race).
+        """
+        control = Control(id=1, faults=[], degradation=dict(DEFAULT_DEGRADATION), clock_offset=0)
         async with self.store.session() as s, s.begin():
-            if await s.get(Control, 1) is None:
-                s.add(Control(id=1, faults=[], degradation=dict(DEFAULT_DEGRADATION)))
-                await s.flush()
+            await self._insert_missing(s, [control])
             now = await self.platform.now(s)
-            for player_id in SEED_PLAYERS:
-                if await s.get(Player, player_id) is None:
-                    s.add(self._seed_player(player_id))
-            for pool_id in SEED_POOLS:
-                if await s.get(Pool, pool_id) is None:
-                    s.add(self._seed_pool(pool_id, now))
+            await self._insert_missing(s, [self._seed_player(p) for p in SEED_PLAYERS])
+            await self._insert_missing(s, [self._seed_pool(p, now) for p in SEED_POOLS])
+
+    async def _insert_missing(self, s: AsyncSession, rows: list[Any]) -> None:
+        """INSERT … ON CONFLICT (primary key) DO NOTHING of ORM rows of one model."""
+        insert = sqlite_insert if self.store.is_sqlite else pg_insert
+        for row in rows:
+            table = row.__table__
+            # Unset attributes are left to the column defaults.
+            values = {c.key: getattr(row, c.key) for c in table.columns}
+            values = {k: v for k, v in values.items() if v is not None}
+            keys = [c.key for c in table.primary_key.columns]
+            stmt = insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+            await s.execute(stmt)
 
     def _seed_player(self, player_id: str) -> Player:
         currency, cash, limits = SEED_PLAYERS[player_id]
@@ -164,12 +177,20 @@ class Sandbox:
             row.faults = []
             row.degradation = dict(DEFAULT_DEGRADATION)
             row.clock_offset = 0
+            # Players first, in id order: every money operation locks its player before its
+            # session, bonuses or pools, so taking them in another order here deadlocks.
+            players = (
+                (await s.execute(select(Player).order_by(Player.player_id).with_for_update()))
+                .scalars()
+                .all()
+            )
             if wipe:
                 await self.platform.purge(s)
             await s.execute(delete(Bonus))
-            players = (await s.execute(select(Player).with_for_update())).scalars().all()
             for player in players:
                 if player.player_id not in SEED_PLAYERS:
+                    if not wipe:
+                        await self._retire_player(s, player, now, trace_id)
                     await s.delete(player)
                     continue
                 fresh = self._seed_player(player.player_id)
@@ -196,6 +217,35 @@ class Sandbox:
                 s.add(self._seed_pool(pool_id, now))
             await s.flush()
             return 200, await self._players(s)
+
+    async def _retire_player(
+        self, s: AsyncSession, player: Player, now: datetime, trace_id: str
+    ) -> None:
+        """Close the books of a player a reset removes (its bets stay for inspection).
+
+        Its open bets become rolled back with nothing released (their holds go with the
+        wallet), and one ledger entry zeroes the wallet, so a player re-created under the same
+        id starts from an empty wallet whose ledger sums to it.
+        """
+        open_bets = (
+            await s.execute(
+                select(Bet).where(Bet.player_id == player.player_id, Bet.status == "authorized")
+            )
+        ).scalars()
+        for bet in open_bets:
+            bet.status = "rolled_back"
+            self.platform._movement(s, self._ctx(trace_id), bet, "rollback", 0, None, now)
+        self.platform._ledger(
+            s,
+            player,
+            "reset",
+            now,
+            tx=new_id("tx"),
+            cash=-player.cash,
+            bonus=-player.bonus,
+            held_cash=-player.held_cash,
+            held_bonus=-player.held_bonus,
+        )
 
     async def list_players(self) -> tuple[int, Any]:
         """Operation listTestPlayers."""

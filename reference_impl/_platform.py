@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -339,6 +339,8 @@ class Platform:
                     return Answer(exc.status, refusal, fault=fault)
                 for ev in exc.events:
                     self._emit(s, ev)
+                for ev in await exc.after(s) if exc.after is not None else ():
+                    self._emit(s, ev)
                 status, data = exc.status, refusal
             else:
                 data = dumps(payload)
@@ -536,7 +538,8 @@ class Platform:
         payload = {
             "session_id": session.session_id,
             "reason": reason,
-            "duration_seconds": int((ended_at - session.created_at).total_seconds()),
+            # The sandbox clock may have been moved back since the session started.
+            "duration_seconds": max(0, int((ended_at - session.created_at).total_seconds())),
         }
         return self._event(ctx, "session.ended", session.player_id, payload, now)
 
@@ -669,7 +672,7 @@ class Platform:
         if not interval or now - session.last_reality_check_at < timedelta(minutes=interval):
             return
         session.last_reality_check_at = now
-        elapsed = int((now - session.created_at).total_seconds() // 60)
+        elapsed = max(0, int((now - session.created_at).total_seconds() // 60))
         self._emit(
             s,
             self._event(
@@ -761,6 +764,26 @@ class Platform:
         self._emit(s, self._session_ended(ctx, session, body["reason"], now, now))
         return 200, session_json(session, now)
 
+    def _report_expiry(
+        self, session_id: str, ended: dict[str, Any]
+    ) -> Callable[[AsyncSession], Awaitable[tuple[dict[str, Any], ...]]]:
+        """After a SESSION_EXPIRED refusal: session.ended once per session, ever.
+
+        The refusal rolls the operation back, so the flag is set after it, by a conditional
+        update: of two racing refusals only the one that flips it reports the end.
+        """
+
+        async def report(s: AsyncSession) -> tuple[dict[str, Any], ...]:
+            flipped = await s.execute(
+                update(Session)
+                .where(Session.session_id == session_id, Session.expiry_reported.is_(False))
+                .values(expiry_reported=True)
+                .execution_options(synchronize_session=False)
+            )
+            return (ended,) if getattr(flipped, "rowcount", 0) == 1 else ()
+
+        return report
+
     # ----------------------------------------------------------------- bets
 
     async def authorize(
@@ -794,13 +817,11 @@ class Platform:
         if session.ended_at is not None:
             raise DomainError("SESSION_CLOSED", f"session {session.session_id} was ended")
         if now >= session.expires_at:
-            reported: tuple[dict[str, Any], ...] = ()
-            if not session.expiry_reported:
-                session.expiry_reported = True
-                ended = self._session_ended(ctx, session, "expired", session.expires_at, now)
-                reported = (ended,)
+            ended = self._session_ended(ctx, session, "expired", session.expires_at, now)
             raise DomainError(
-                "SESSION_EXPIRED", f"session {session.session_id} has expired", events=reported
+                "SESSION_EXPIRED",
+                f"session {session.session_id} has expired",
+                after=self._report_expiry(session.session_id, ended),
             )
         self._kyc(player)
         verdict = await self.rg_verdict(s, player, now, session, stake)
@@ -1176,8 +1197,13 @@ class Platform:
             cash=bet.held_cash,
             held_cash=-bet.held_cash,
         )
+        # What goes back to the player's available balance: the cash part, and each bonus
+        # part whose bonus is still active (or completed into cash); an expired bonus's part
+        # is forfeit and is neither released nor reported as credited.
+        released = bet.held_cash
         parts = bet.bonus_parts or []
         if parts:
+            await self.expire_bonuses(s, ctx, player, now)  # a deadline passed counts as expired
             bonuses = {
                 b.bonus_id: b
                 for b in (
@@ -1192,6 +1218,7 @@ class Platform:
                 bonus = bonuses.get(bonus_id)
                 if bonus is not None and bonus.status == "active":
                     bonus.balance += amount
+                    released += amount
                     self._ledger(
                         s,
                         player,
@@ -1203,6 +1230,7 @@ class Platform:
                         held_bonus=-amount,
                     )
                 elif bonus is not None and bonus.status == "completed":
+                    released += amount
                     self._ledger(
                         s,
                         player,
@@ -1227,7 +1255,7 @@ class Platform:
         session = await self._bet_session(s, bet)
         if session is not None:
             session.staked -= bet.stake
-        return self._rolled_back(s, ctx, player, bet, tx, body["reason"], now)
+        return self._rolled_back(s, ctx, player, bet, tx, body["reason"], now, released)
 
     def _rolled_back(
         self,
@@ -1238,9 +1266,9 @@ class Platform:
         tx: str | None,
         reason: str,
         now: datetime,
+        released: int = 0,
     ) -> tuple[int, Any]:
         """Record, report and answer a rollback: of a hold (tx) or a tombstone (no tx)."""
-        released = 0 if bet.tombstone else bet.stake
         cur = player.currency
         self._movement(s, ctx, bet, "rollback", released, tx, now)
         payload = {
@@ -1252,7 +1280,7 @@ class Platform:
             "balance_after": money(player.cash + player.bonus, cur),
         }
         self._emit(s, self._event(ctx, "bet.rolled_back", player.player_id, payload, now))
-        if tx is not None:
+        if tx is not None and released:
             self._emit_wallet(
                 s,
                 ctx,
