@@ -503,18 +503,19 @@ class Sandbox:
         self, player_id: str | None, event_type: str | None, since: int, limit: int
     ) -> tuple[int, Any]:
         """listEmittedEvents: the outbox, oldest first."""
-        # Only rows no still-running older transaction can precede: paging by position
-        # never skips an event that commits late (see Store.outbox_visible).
-        query = select(OutboxEvent).where(OutboxEvent.position > since, self.store.outbox_visible())
+        # The position handed out is the commit-ordered sequence number: paging by it never
+        # skips an event that commits late (see Store.sequence_outbox).
+        await self.store.sequence_outbox()
+        query = select(OutboxEvent.seq, OutboxEvent.body).where(OutboxEvent.seq > since)
         if player_id:
             query = query.where(OutboxEvent.player_id == player_id)
         if event_type:
             query = query.where(OutboxEvent.event_type == event_type)
-        query = query.order_by(OutboxEvent.position).limit(limit)
-        async with self.store.session() as s, s.begin():
-            rows = (await s.execute(query)).scalars().all()
-        events = [{"position": r.position, "event": json.loads(r.body)} for r in rows]
-        return 200, {"events": events, "next_since": rows[-1].position if rows else since}
+        query = query.order_by(OutboxEvent.seq).limit(limit)
+        async with self.store.reader() as conn:
+            rows = (await conn.execute(query)).all()
+        events = [{"position": int(seq), "event": json.loads(body)} for seq, body in rows]
+        return 200, {"events": events, "next_since": int(rows[-1][0]) if rows else since}
 
     async def issue_token(
         self, client_id: str, client_secret: str, scope: str | None
