@@ -47,6 +47,7 @@ def serve(
     from sqlalchemy.exc import ArgumentError
 
     from croupier import SANDBOX_CREDENTIALS, SANDBOX_ROTATION_CREDENTIALS, load_contract
+    from reference_impl._protocol import PROTOCOL
     from reference_impl._store import default_database_url
 
     load_contract()  # fail early (exit 2) when run outside a contract checkout
@@ -86,4 +87,5 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        http=PROTOCOL,
     )

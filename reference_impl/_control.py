@@ -514,15 +514,18 @@ class Sandbox:
         query = query.order_by(OutboxEvent.seq).limit(limit)
         async with self.store.reader() as conn:
             rows = (await conn.execute(query)).all()
-        events = [{"position": int(seq), "event": json.loads(body)} for seq, body in rows]
-        return 200, {"events": events, "next_since": int(rows[-1][0]) if rows else since}
+        events = [{"position": int(seq or 0), "event": json.loads(body)} for seq, body in rows]
+        return 200, {"events": events, "next_since": int(rows[-1][0] or 0) if rows else since}
 
     async def issue_token(
         self, client_id: str, client_secret: str, scope: str | None
     ) -> tuple[int, Any]:
         """issueToken: client credentials -> bearer token stored with scopes and expiry."""
         client = CLIENTS.get(client_id)
-        if client is None or not secrets.compare_digest(client[0], client_secret):
+        # compare_digest takes str of ASCII only: compare the UTF-8 bytes of any secret.
+        if client is None or not secrets.compare_digest(
+            client[0].encode(), client_secret.encode("utf-8", "surrogatepass")
+        ):
             raise DomainError("INVALID_TOKEN", "unknown client id or wrong client secret")
         wanted = tuple(scope.split()) if scope and scope.strip() else client[1]
         unknown = [w for w in wanted if w not in client[1]]

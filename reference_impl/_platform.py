@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -39,7 +38,14 @@ from reference_impl._domain import (
     period_bounds,
     utcnow,
 )
-from reference_impl._render import balance_json, dumps, money, pool_json, session_json
+from reference_impl._render import (
+    balance_json,
+    canonical_json,
+    dumps,
+    money,
+    pool_json,
+    session_json,
+)
 from reference_impl._store import (
     Bet,
     Bonus,
@@ -98,7 +104,7 @@ class Controls:
 
 def request_hash(method: str, path: str, body: Any) -> str:
     """sha256 of the canonical request: method, path and canonical JSON body."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = canonical_json(body)
     return hashlib.sha256(f"{method.upper()}\n{path}\n{canonical}".encode()).hexdigest()
 
 
@@ -372,7 +378,7 @@ class Platform:
                 event_type=event["event_type"],
                 tenant_id=event["tenant_id"],
                 player_id=event["player_id"],
-                body=json.dumps(event, separators=(",", ":")),
+                body=canonical_json(event, sort_keys=False),
             )
         )
 
@@ -1395,7 +1401,7 @@ class Platform:
             InboundEvent(
                 event_id=event_id,
                 event_type=body["event_type"],
-                body=json.dumps(body, separators=(",", ":")),
+                body=canonical_json(body, sort_keys=False),
                 received_at=now,
             )
         )
