@@ -2,7 +2,7 @@
 # source: schemas/common/currency.json sha256=9c253857fb5dedb13c4521a252ba844aa620c54d9b077e3fb9bc414e638fc730
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
-# source: spec/openapi.yaml sha256=94968f2fbb9200bba3acab92a435484113326e2eb0ad0808a88d3f8a4867c89d
+# source: spec/openapi.yaml sha256=f50180006c78af37e36dc39979b70b517257732eac4527d2e3272f17c0cbfa96
 
 from __future__ import annotations
 
