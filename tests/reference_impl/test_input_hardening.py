@@ -290,3 +290,22 @@ def test_a_request_the_http_parser_refuses_gets_the_error_schema(served, payload
     error = json.loads(body)
     assert error["code"] == "MALFORMED_REQUEST" and error["retryable"] is False
     assert error["trace_id"] == headers["x-trace-id"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"after": "²"},
+        {"limit": "0000000000005000"},
+        {"after": "9" * 40},
+    ],
+)
+def test_bad_recording_queries(http, query):
+    r = http.get("/sandbox/recordings", params=query)
+    assert r.status_code == 422 and r.json()["code"] == "VALIDATION_FAILED", r.text
+
+
+def test_recording_query_dates_at_the_edge_of_the_calendar(http):
+    for moment in ("0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"):
+        r = http.get("/sandbox/recordings", params={"since": moment, "until": moment})
+        assert r.status_code in (200, 422), r.text
