@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     specs = ["openapi", "sandbox"] if args.spec == "both" else [args.spec]
     results = []
-    with sandbox_server(args.db, env={"CROUPIER_NATS_URL": ""}) as base:
+    with sandbox_server(args.db, env={"CROUPIER_NATS_URL": ""}, timeout=180) as base:
         for which in specs:
             with httpx.Client(base_url=base, timeout=60) as http:
                 http.post("/sandbox/reset", json={"wipe": True}).raise_for_status()
