@@ -217,7 +217,7 @@ def _component_name(path: Path, pointer: str, target: Any) -> tuple[str, str]:
         return parts[1], parts[2]
     if not parts:
         title = target.get("title") if isinstance(target, dict) else None
-        if isinstance(title, str) and _IDENT.match(title):
+        if isinstance(title, str) and _IDENT.fullmatch(title):
             return "schemas", title
         stem = re.sub(r"[^A-Za-z0-9]+", " ", path.stem).title().replace(" ", "")
         return "schemas", stem

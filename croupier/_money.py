@@ -39,7 +39,7 @@ def parse_amount(amount: object, currency: str) -> int:
         raise InvalidAmount(f"unknown currency {currency!r}")
     if not isinstance(amount, str):
         raise InvalidAmount("amount must be a decimal string, not a JSON number")
-    match = _AMOUNT.match(amount)
+    match = _AMOUNT.fullmatch(amount)
     if match is None:
         raise InvalidAmount(f"amount {amount!r} is not a plain non-negative decimal string")
     whole, fraction = match.group(1), match.group(2) or ""

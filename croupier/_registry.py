@@ -30,7 +30,7 @@ class Registry(dict[str, E]):
 
     def check(self, entry_id: str, level: str | None = None) -> None:
         """Raise ValueError unless the id is kebab-case and the level (when given) is known."""
-        if not _KEBAB.match(entry_id):
+        if not _KEBAB.fullmatch(entry_id):
             raise ValueError(f"{self.kind} id {entry_id!r} is not kebab-case")
         if level is not None and level not in LEVELS:
             raise ValueError(f"{self.kind} {entry_id}: level {level!r} is not one of {LEVELS}")

@@ -69,6 +69,10 @@ _HEADERS = {
     "X-Provider-Id": re.compile(r"^[a-z0-9_-]{1,64}$"),
 }
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# GET /sandbox/events query parameters (spec/sandbox.yaml).
+_QUERY_INT = re.compile(r"[0-9]{1,20}")
+_QUERY_PLAYER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_QUERY_EVENT_TYPE = re.compile(r"[a-z]+(\.[a-z_]+)+")
 
 # Which not-found code a malformed path parameter earns.
 _PARAM_NOT_FOUND = {
@@ -115,12 +119,10 @@ class TraceMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-trace-id":
-                raw = value.decode("latin-1")
-                break
-        valid = raw is not None and _TRACE.match(raw) is not None
+        sent = [v for k, v in scope.get("headers", []) if k == b"x-trace-id"]
+        raw = sent[0].decode("latin-1") if sent else None
+        # A header sent twice is refused: which copy counts would be up to each proxy.
+        valid = len(sent) == 1 and raw is not None and _TRACE.fullmatch(raw) is not None
         trace_id = raw if valid and raw is not None else new_trace_id()
         state = scope.setdefault("state", {})
         state["trace_id"] = trace_id
@@ -180,24 +182,35 @@ class Operation:
         return None
 
     @property
-    def path_params(self) -> dict[str, re.Pattern[str]]:
-        """Path parameters and their patterns."""
+    def path_params(self) -> dict[str, dict[str, Any]]:
+        """Path parameters and their schemas (which may be a `$ref` into the document)."""
         out = {}
         for param in self.spec.get("parameters") or []:
             if param.get("in") == "path":
-                out[param["name"]] = re.compile(param["schema"].get("pattern", ".*"))
+                out[str(param["name"])] = dict(param.get("schema") or {})
         return out
 
 
+def _local(document: dict[str, Any], node: Any) -> Any:
+    """`node`, or the object its local `$ref` (#/json/pointer) names in `document`."""
+    while isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/"):
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
 def operations(document: dict[str, Any]) -> list[Operation]:
-    """Every operation of an OpenAPI document (path-level parameters merged)."""
+    """Every operation of an OpenAPI document (path-level parameters merged, refs resolved)."""
     found = []
     for path, item in document.get("paths", {}).items():
         shared = item.get("parameters") or []
         for method in _HTTP_METHODS:
             if method in item:
                 spec = dict(item[method])
-                spec["parameters"] = [*shared, *(spec.get("parameters") or [])]
+                params = [*shared, *(spec.get("parameters") or [])]
+                spec["parameters"] = [_local(document, p) for p in params]
                 found.append(Operation(method.upper(), path, spec["operationId"], spec))
     return found
 
@@ -247,6 +260,10 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+# What _json_body answers for an empty body that may be left out (JSON null is a value).
+_NO_BODY = object()
+
+
 def _json_body(request: Request, raw: bytes, required: bool = True) -> Any:
     trace_id = request.state.trace_id
     ctype = request.headers.get("content-type")
@@ -258,7 +275,7 @@ def _json_body(request: Request, raw: bytes, required: bool = True) -> Any:
         )
     if not raw.strip():
         if not required:
-            return None
+            return _NO_BODY
         raise _Refusal(
             _error("MALFORMED_REQUEST", "the body is empty; send a JSON object", trace_id)
         )
@@ -282,6 +299,7 @@ class SandboxApp:
             bool(options.get("control", True)), options.get("control_token")
         )
         self._tokens: dict[str, tuple[set[str], float, str]] = {}
+        self._param_validators: dict[tuple[str, str, str], Any] = {}
         self.relay: Any = None
 
     # ---------------------------------------------------------------- contract pipeline
@@ -289,24 +307,36 @@ class SandboxApp:
     def _headers(self, request: Request, op: Operation, write: bool) -> tuple[str, str, str, str]:
         trace_id = request.state.trace_id
         if not request.state.trace_valid:
-            missing = request.headers.get("x-trace-id") is None
+            sent = len(request.headers.getlist("x-trace-id"))
             raise _Refusal(
                 _error(
                     "MISSING_TRACE_ID",
                     "X-Trace-Id is missing"
-                    if missing
+                    if not sent
+                    else "X-Trace-Id is sent more than once"
+                    if sent > 1
                     else "X-Trace-Id must be 8 to 128 of A-Z a-z 0-9 . _ : -",
                     trace_id,
                 )
             )
         values = []
+        for name in (*_HEADERS, "X-Idempotency-Key"):
+            if len(request.headers.getlist(name)) > 1:
+                raise _Refusal(
+                    _error(
+                        "INVALID_HEADER",
+                        f"{name} is sent more than once",
+                        trace_id,
+                        {"header": name},
+                    )
+                )
         for name, pattern in _HEADERS.items():
             value = request.headers.get(name)
             if value is None:
                 raise _Refusal(
                     _error("MISSING_HEADER", f"{name} is required", trace_id, {"header": name})
                 )
-            if not pattern.match(value):
+            if not pattern.fullmatch(value):
                 raise _Refusal(
                     _error("INVALID_HEADER", f"{name} is malformed", trace_id, {"header": name})
                 )
@@ -321,7 +351,7 @@ class SandboxApp:
                         trace_id,
                     )
                 )
-            if not _IDEMPOTENCY_KEY.match(key):
+            if not _IDEMPOTENCY_KEY.fullmatch(key):
                 raise _Refusal(
                     _error(
                         "INVALID_HEADER",
@@ -364,6 +394,34 @@ class SandboxApp:
                 )
             )
 
+    def _path_params(self, request: Request, op: Operation, uri: str) -> dict[str, str]:
+        """The path parameters, each checked against its schema (a malformed id is unknown)."""
+        params = dict(request.path_params)
+        for name, schema in op.path_params.items():
+            key = (uri, op.operation_id, name)
+            if key not in self._param_validators:
+                self._param_validators[key] = self.validator.value_validator(uri, schema)
+            value = params.get(name, "")
+            if not self._param_validators[key].is_valid(value):
+                shown = value[:64].encode("ascii", "backslashreplace").decode()
+                if "404" not in (op.spec.get("responses") or {}):  # it creates (PUT a player)
+                    raise _Refusal(
+                        _error(
+                            "VALIDATION_FAILED",
+                            f"{name} {shown!r} is malformed",
+                            request.state.trace_id,
+                            {"errors": [{"field": name, "message": "does not match its pattern"}]},
+                        )
+                    )
+                raise _Refusal(
+                    _error(
+                        _PARAM_NOT_FOUND.get(name, "NOT_FOUND"),
+                        f"no such {name.removesuffix('_id')} {shown!r}",
+                        request.state.trace_id,
+                    )
+                )
+        return params
+
     async def contract_call(self, request: Request, op: Operation) -> Response:
         """The pipeline of every /v1 operation."""
         trace_id = request.state.trace_id
@@ -390,14 +448,7 @@ class SandboxApp:
                 return _error("INVALID_SIGNATURE", str(exc), trace_id)
             signer.grant.check(Identity(provider, brand, region))
             await self._token(request, op, signer)
-            params = dict(request.path_params)
-            for name, pattern in op.path_params.items():
-                if not pattern.match(params.get(name, "")):
-                    return _error(
-                        _PARAM_NOT_FOUND.get(name, "NOT_FOUND"),
-                        f"no such {name.removesuffix('_id')} {params.get(name, '')[:64]!r}",
-                        trace_id,
-                    )
+            params = self._path_params(request, op, OPENAPI_URI)
             body: Any = dict(params)
             if write:
                 parsed = _json_body(request, raw)
@@ -483,14 +534,7 @@ class SandboxApp:
         trace_id = request.state.trace_id
         try:
             raw = await _read_body(request)
-            params = dict(request.path_params)
-            for name, pattern in op.path_params.items():
-                if not pattern.match(params.get(name, "")):
-                    return _error(
-                        _PARAM_NOT_FOUND.get(name, "NOT_FOUND"),
-                        f"no such {name.removesuffix('_id')}",
-                        trace_id,
-                    )
+            params = self._path_params(request, op, SANDBOX_URI)
             if op.operation_id != "issueToken":
                 self.control_guard.check(request.headers.getlist("x-control-token"))
             if op.operation_id == "issueToken":
@@ -505,9 +549,10 @@ class SandboxApp:
             ref = op.body_ref
             if ref is not None:
                 required = bool(op.spec.get("requestBody", {}).get("required"))
-                body = _json_body(request, raw, required=required)
-                if body is not None:
-                    self.validator.check(SANDBOX_URI, ref, body)
+                parsed = _json_body(request, raw, required=required)
+                if parsed is not _NO_BODY:  # JSON null is a body, and the schema refuses it
+                    self.validator.check(SANDBOX_URI, ref, parsed)
+                    body = parsed
             status, data = await self._control(request, op.operation_id, params, body, trace_id)
             return Response(dumps(data), status_code=status, media_type="application/json")
         except _Refusal as refusal:
@@ -613,7 +658,8 @@ class SandboxApp:
             raw = q.get(name)
             if raw is None:
                 return default
-            if not raw.isdigit() or not low <= int(raw[:12]) <= high:
+            # ASCII digits only (str.isdigit() also takes '²'), and few enough for any int.
+            if not _QUERY_INT.fullmatch(raw) or not low <= int(raw) <= high:
                 raise DomainError(
                     "VALIDATION_FAILED",
                     f"{name} must be an integer from {low} to {high}",
@@ -621,10 +667,15 @@ class SandboxApp:
                 )
             return int(raw)
 
+        for name in ("player_id", "event_type", "since", "limit"):
+            if len(q.getlist(name)) > 1:
+                raise DomainError(
+                    "VALIDATION_FAILED", f"{name} is given more than once", {"field": name}
+                )
         player_id, event_type = q.get("player_id"), q.get("event_type")
-        if player_id is not None and not re.match(r"^[A-Za-z0-9._:-]{1,64}$", player_id):
+        if player_id is not None and not _QUERY_PLAYER.fullmatch(player_id):
             raise DomainError("VALIDATION_FAILED", "player_id is malformed", {"field": "player_id"})
-        if event_type is not None and not re.match(r"^[a-z]+(\.[a-z_]+)+$", event_type):
+        if event_type is not None and not _QUERY_EVENT_TYPE.fullmatch(event_type):
             raise DomainError(
                 "VALIDATION_FAILED", "event_type is malformed", {"field": "event_type"}
             )
@@ -698,6 +749,8 @@ def create_app(database_url: str, **options: Any) -> Any:
             await state.store.dispose()
 
     app = FastAPI(
+        # /v1/sessions/ is not an operation: 404 in the Error schema, not a bodyless 307.
+        redirect_slashes=False,
         title=contract.bundled["info"]["title"],
         version=contract.version,
         openapi_url=None,

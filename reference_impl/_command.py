@@ -109,6 +109,7 @@ def serve(
         load_contract,
     )
     from reference_impl._auth import Authenticator
+    from reference_impl._protocol import PROTOCOL
     from reference_impl._store import default_database_url
 
     load_contract()  # fail early (exit 2) when run outside a contract checkout
@@ -209,4 +210,5 @@ def serve(
         log_level=log_level,
         access_log=False,
         **tls,  # type: ignore[arg-type]
+        http=PROTOCOL,
     )

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from croupier import SANDBOX_CREDENTIALS, InvalidAmount, parse_amount
@@ -98,18 +100,29 @@ class Sandbox:
         return CallContext("sandbox", SANDBOX_TENANT, SANDBOX_REGION, trace_id, None)
 
     async def seed(self) -> None:
-        """Seed players, pools and controls on first start (never overwrites)."""
+        """Seed players, pools and controls on first start (never overwrites).
+
+        Several workers start at once on a fresh database: each row is an insert that does
+        nothing when another worker's row is already there (check-then-insert would race).
+        """
+        control = Control(id=1, faults=[], degradation=dict(DEFAULT_DEGRADATION), clock_offset=0)
         async with self.store.session() as s, s.begin():
-            if await s.get(Control, 1) is None:
-                s.add(Control(id=1, faults=[], degradation=dict(DEFAULT_DEGRADATION)))
-                await s.flush()
+            await self._insert_missing(s, [control])
             now = await self.platform.now(s)
-            for player_id in SEED_PLAYERS:
-                if await s.get(Player, player_id) is None:
-                    s.add(self._seed_player(player_id))
-            for pool_id in SEED_POOLS:
-                if await s.get(Pool, pool_id) is None:
-                    s.add(self._seed_pool(pool_id, now))
+            await self._insert_missing(s, [self._seed_player(p) for p in SEED_PLAYERS])
+            await self._insert_missing(s, [self._seed_pool(p, now) for p in SEED_POOLS])
+
+    async def _insert_missing(self, s: AsyncSession, rows: list[Any]) -> None:
+        """INSERT … ON CONFLICT (primary key) DO NOTHING of ORM rows of one model."""
+        insert = sqlite_insert if self.store.is_sqlite else pg_insert
+        for row in rows:
+            table = row.__table__
+            # Unset attributes are left to the column defaults.
+            values = {c.key: getattr(row, c.key) for c in table.columns}
+            values = {k: v for k, v in values.items() if v is not None}
+            keys = [c.key for c in table.primary_key.columns]
+            stmt = insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+            await s.execute(stmt)
 
     def _seed_player(self, player_id: str) -> Player:
         currency, cash, seeded = SEED_PLAYERS[player_id]
@@ -167,12 +180,20 @@ class Sandbox:
             row.faults = []
             row.degradation = dict(DEFAULT_DEGRADATION)
             row.clock_offset = 0
+            # Players first, in id order: every money operation locks its player before its
+            # session, bonuses or pools, so taking them in another order here deadlocks.
+            players = (
+                (await s.execute(select(Player).order_by(Player.player_id).with_for_update()))
+                .scalars()
+                .all()
+            )
             if wipe:
                 await self.platform.purge(s)
             await s.execute(delete(Bonus))
-            players = (await s.execute(select(Player).with_for_update())).scalars().all()
             for player in players:
                 if player.player_id not in SEED_PLAYERS:
+                    if not wipe:
+                        await self._retire_player(s, player, now, trace_id)
                     await s.delete(player)
                     continue
                 fresh = self._seed_player(player.player_id)
@@ -199,6 +220,35 @@ class Sandbox:
                 s.add(self._seed_pool(pool_id, now))
             await s.flush()
             return 200, await self._players(s)
+
+    async def _retire_player(
+        self, s: AsyncSession, player: Player, now: datetime, trace_id: str
+    ) -> None:
+        """Close the books of a player a reset removes (its bets stay for inspection).
+
+        Its open bets become rolled back with nothing released (their holds go with the
+        wallet), and one ledger entry zeroes the wallet, so a player re-created under the same
+        id starts from an empty wallet whose ledger sums to it.
+        """
+        open_bets = (
+            await s.execute(
+                select(Bet).where(Bet.player_id == player.player_id, Bet.status == "authorized")
+            )
+        ).scalars()
+        for bet in open_bets:
+            bet.status = "rolled_back"
+            self.platform._movement(s, self._ctx(trace_id), bet, "rollback", 0, None, now)
+        self.platform._ledger(
+            s,
+            player,
+            "reset",
+            now,
+            tx=new_id("tx"),
+            cash=-player.cash,
+            bonus=-player.bonus,
+            held_cash=-player.held_cash,
+            held_bonus=-player.held_bonus,
+        )
 
     async def list_players(self) -> tuple[int, Any]:
         """Operation listTestPlayers."""
@@ -458,25 +508,29 @@ class Sandbox:
         self, player_id: str | None, event_type: str | None, since: int, limit: int
     ) -> tuple[int, Any]:
         """listEmittedEvents: the outbox, oldest first."""
-        # Only rows no still-running older transaction can precede: paging by position
-        # never skips an event that commits late (see Store.outbox_visible).
-        query = select(OutboxEvent).where(OutboxEvent.position > since, self.store.outbox_visible())
+        # The position handed out is the commit-ordered sequence number: paging by it never
+        # skips an event that commits late (see Store.sequence_outbox).
+        await self.store.sequence_outbox()
+        query = select(OutboxEvent.seq, OutboxEvent.body).where(OutboxEvent.seq > since)
         if player_id:
             query = query.where(OutboxEvent.player_id == player_id)
         if event_type:
             query = query.where(OutboxEvent.event_type == event_type)
-        query = query.order_by(OutboxEvent.position).limit(limit)
-        async with self.store.session() as s, s.begin():
-            rows = (await s.execute(query)).scalars().all()
-        events = [{"position": r.position, "event": json.loads(r.body)} for r in rows]
-        return 200, {"events": events, "next_since": rows[-1].position if rows else since}
+        query = query.order_by(OutboxEvent.seq).limit(limit)
+        async with self.store.reader() as conn:
+            rows = (await conn.execute(query)).all()
+        events = [{"position": int(seq or 0), "event": json.loads(body)} for seq, body in rows]
+        return 200, {"events": events, "next_since": int(rows[-1][0] or 0) if rows else since}
 
     async def issue_token(
         self, client_id: str, client_secret: str, scope: str | None
     ) -> tuple[int, Any]:
         """issueToken: client credentials -> bearer token stored with scopes and expiry."""
         client = CLIENTS.get(client_id)
-        if client is None or not secrets.compare_digest(client[0], client_secret):
+        # compare_digest takes str of ASCII only: compare the UTF-8 bytes of any secret.
+        if client is None or not secrets.compare_digest(
+            client[0].encode(), client_secret.encode("utf-8", "surrogatepass")
+        ):
             raise DomainError("INVALID_TOKEN", "unknown client id or wrong client secret")
         wanted = tuple(scope.split()) if scope and scope.strip() else client[1]
         unknown = [w for w in wanted if w not in client[1]]

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +39,14 @@ from reference_impl._domain import (
     period_bounds,
     utcnow,
 )
-from reference_impl._render import balance_json, dumps, money, pool_json, session_json
+from reference_impl._render import (
+    balance_json,
+    canonical_json,
+    dumps,
+    money,
+    pool_json,
+    session_json,
+)
 from reference_impl._store import (
     Bet,
     Bonus,
@@ -104,7 +110,7 @@ class Controls:
 
 def request_hash(method: str, path: str, body: Any) -> str:
     """sha256 of the canonical request: method, path and canonical JSON body."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = canonical_json(body)
     return hashlib.sha256(f"{method.upper()}\n{path}\n{canonical}".encode()).hexdigest()
 
 
@@ -345,6 +351,8 @@ class Platform:
                     return Answer(exc.status, refusal, fault=fault)
                 for ev in exc.events:
                     self._emit(s, ev)
+                for ev in await exc.after(s) if exc.after is not None else ():
+                    self._emit(s, ev)
                 status, data = exc.status, refusal
             else:
                 data = dumps(payload)
@@ -376,7 +384,7 @@ class Platform:
                 event_type=event["event_type"],
                 tenant_id=event["tenant_id"],
                 player_id=event["player_id"],
-                body=json.dumps(event, separators=(",", ":")),
+                body=canonical_json(event, sort_keys=False),
             )
         )
 
@@ -546,7 +554,8 @@ class Platform:
         payload = {
             "session_id": session.session_id,
             "reason": reason,
-            "duration_seconds": int((ended_at - session.created_at).total_seconds()),
+            # The sandbox clock may have been moved back since the session started.
+            "duration_seconds": max(0, int((ended_at - session.created_at).total_seconds())),
         }
         return self._event(ctx, "session.ended", session.player_id, payload, now)
 
@@ -679,7 +688,7 @@ class Platform:
         if not interval or now - session.last_reality_check_at < timedelta(minutes=interval):
             return
         session.last_reality_check_at = now
-        elapsed = int((now - session.created_at).total_seconds() // 60)
+        elapsed = max(0, int((now - session.created_at).total_seconds() // 60))
         self._emit(
             s,
             self._event(
@@ -771,6 +780,26 @@ class Platform:
         self._emit(s, self._session_ended(ctx, session, body["reason"], now, now))
         return 200, session_json(session, now)
 
+    def _report_expiry(
+        self, session_id: str, ended: dict[str, Any]
+    ) -> Callable[[AsyncSession], Awaitable[tuple[dict[str, Any], ...]]]:
+        """After a SESSION_EXPIRED refusal: session.ended once per session, ever.
+
+        The refusal rolls the operation back, so the flag is set after it, by a conditional
+        update: of two racing refusals only the one that flips it reports the end.
+        """
+
+        async def report(s: AsyncSession) -> tuple[dict[str, Any], ...]:
+            flipped = await s.execute(
+                update(Session)
+                .where(Session.session_id == session_id, Session.expiry_reported.is_(False))
+                .values(expiry_reported=True)
+                .execution_options(synchronize_session=False)
+            )
+            return (ended,) if getattr(flipped, "rowcount", 0) == 1 else ()
+
+        return report
+
     # ----------------------------------------------------------------- bets
 
     async def authorize(
@@ -804,13 +833,11 @@ class Platform:
         if session.ended_at is not None:
             raise DomainError("SESSION_CLOSED", f"session {session.session_id} was ended")
         if now >= session.expires_at:
-            reported: tuple[dict[str, Any], ...] = ()
-            if not session.expiry_reported:
-                session.expiry_reported = True
-                ended = self._session_ended(ctx, session, "expired", session.expires_at, now)
-                reported = (ended,)
+            ended = self._session_ended(ctx, session, "expired", session.expires_at, now)
             raise DomainError(
-                "SESSION_EXPIRED", f"session {session.session_id} has expired", events=reported
+                "SESSION_EXPIRED",
+                f"session {session.session_id} has expired",
+                after=self._report_expiry(session.session_id, ended),
             )
         self._kyc(player)
         verdict = await self.rg_verdict(s, player, now, session, stake)
@@ -1186,8 +1213,13 @@ class Platform:
             cash=bet.held_cash,
             held_cash=-bet.held_cash,
         )
+        # What goes back to the player's available balance: the cash part, and each bonus
+        # part whose bonus is still active (or completed into cash); an expired bonus's part
+        # is forfeit and is neither released nor reported as credited.
+        released = bet.held_cash
         parts = bet.bonus_parts or []
         if parts:
+            await self.expire_bonuses(s, ctx, player, now)  # a deadline passed counts as expired
             bonuses = {
                 b.bonus_id: b
                 for b in (
@@ -1202,6 +1234,7 @@ class Platform:
                 bonus = bonuses.get(bonus_id)
                 if bonus is not None and bonus.status == "active":
                     bonus.balance += amount
+                    released += amount
                     self._ledger(
                         s,
                         player,
@@ -1213,6 +1246,7 @@ class Platform:
                         held_bonus=-amount,
                     )
                 elif bonus is not None and bonus.status == "completed":
+                    released += amount
                     self._ledger(
                         s,
                         player,
@@ -1237,7 +1271,7 @@ class Platform:
         session = await self._bet_session(s, bet)
         if session is not None:
             session.staked -= bet.stake
-        return self._rolled_back(s, ctx, player, bet, tx, body["reason"], now)
+        return self._rolled_back(s, ctx, player, bet, tx, body["reason"], now, released)
 
     def _rolled_back(
         self,
@@ -1248,9 +1282,9 @@ class Platform:
         tx: str | None,
         reason: str,
         now: datetime,
+        released: int = 0,
     ) -> tuple[int, Any]:
         """Record, report and answer a rollback: of a hold (tx) or a tombstone (no tx)."""
-        released = 0 if bet.tombstone else bet.stake
         cur = player.currency
         self._movement(s, ctx, bet, "rollback", released, tx, now)
         payload = {
@@ -1262,7 +1296,7 @@ class Platform:
             "balance_after": money(player.cash + player.bonus, cur),
         }
         self._emit(s, self._event(ctx, "bet.rolled_back", player.player_id, payload, now))
-        if tx is not None:
+        if tx is not None and released:
             self._emit_wallet(
                 s,
                 ctx,
@@ -1377,7 +1411,7 @@ class Platform:
             InboundEvent(
                 event_id=event_id,
                 event_type=body["event_type"],
-                body=json.dumps(body, separators=(",", ":")),
+                body=canonical_json(body, sort_keys=False),
                 received_at=now,
             )
         )

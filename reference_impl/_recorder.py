@@ -493,13 +493,22 @@ def _parse_time(raw: str, name: str) -> int:
         raise DomainError(
             "VALIDATION_FAILED", f"{name} must carry a time zone (Z)", {"field": name}
         )
-    return int(moment.timestamp() * 1_000_000)
+    try:
+        return int(moment.timestamp() * 1_000_000)
+    except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00:00+23:59 is before year 1 in UTC
+        raise DomainError(
+            "VALIDATION_FAILED", f"{name} is out of range in UTC", {"field": name}
+        ) from None
+
+
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 def _number(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw[:16]) <= high:
+    # ASCII digits only (str.isdigit() also takes '²'); zero padding does not skip the bounds.
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         raise DomainError(
             "VALIDATION_FAILED", f"{name} must be an integer from {low} to {high}", {"field": name}
         )

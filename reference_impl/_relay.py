@@ -2,10 +2,10 @@
 
 Each event goes to `croupier.events.<tenant>.<player>` with `Nats-Msg-Id` = event_id, so
 JetStream drops re-deliveries within its de-duplication window; rows are marked delivered
-in the transaction that read them. On PostgreSQL only rows whose transaction is older than
-every running one are taken (`Store.outbox_visible`), so a later position does not go out
-before an earlier one still being committed. One relay at a time publishes (SQLite's write
-lock, a PostgreSQL advisory lock), so per-player order holds with several workers.
+in the transaction that read them. Rows go out in commit order: the relay numbers newly
+committed rows first (`Store.sequence_outbox`) and publishes by that number, so a row
+committed late is published late, never skipped. One relay at a time publishes (SQLite's
+write lock, a PostgreSQL advisory lock), so per-player order holds with several workers.
 Delivery fault rules (`reference_impl._event_chaos`: duplicates, reordering across and
 within players, delay, stall) exercise consumers.
 """
@@ -90,6 +90,7 @@ class Relay:
 
     async def pump(self) -> int:
         """Publish one batch of undelivered events; return how many."""
+        await self.store.sequence_outbox()
         async with self.store.session() as s, s.begin():
             if not self.store.is_sqlite:
                 locked = (
@@ -101,8 +102,8 @@ class Relay:
                 (
                     await s.execute(
                         select(OutboxEvent)
-                        .where(OutboxEvent.delivered.is_(False), self.store.outbox_visible())
-                        .order_by(OutboxEvent.position)
+                        .where(OutboxEvent.delivered.is_(False), OutboxEvent.seq.is_not(None))
+                        .order_by(OutboxEvent.seq)
                         .limit(self.batch)
                     )
                 ).scalars()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from croupier import format_minor
@@ -13,6 +15,7 @@ from reference_impl._store import Bonus, Player, Pool, Session
 __all__ = [
     "balance_json",
     "bonus_json",
+    "canonical_json",
     "dumps",
     "limits_json",
     "money",
@@ -26,6 +29,36 @@ __all__ = [
 def dumps(data: Any) -> bytes:
     """Compact JSON bytes: what the platform sends and stores for replays."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def canonical_json(data: Any, sort_keys: bool = True) -> str:
+    """Compact JSON text of a parsed body, numbers exactly as sent (Decimal stays its digits).
+
+    `json.dumps` refuses the Decimals that `parse_json` keeps floats as; a free-form field
+    (an event payload, `bonus_state`) may hold one. Nesting is bounded by `parse_json`.
+    """
+    if data is None or isinstance(data, bool | str):
+        return json.dumps(data, ensure_ascii=False)
+    if isinstance(data, int):
+        return str(data)
+    if isinstance(data, Decimal):
+        if not data.is_finite():
+            raise ValueError("not a finite number")
+        return str(data)
+    if isinstance(data, float):
+        if not math.isfinite(data):
+            raise ValueError("not a finite number")
+        return repr(data)
+    if isinstance(data, list | tuple):
+        return "[" + ",".join(canonical_json(v, sort_keys) for v in data) + "]"
+    if isinstance(data, dict):
+        keys = sorted(data) if sort_keys else list(data)
+        parts = (
+            json.dumps(str(k), ensure_ascii=False) + ":" + canonical_json(data[k], sort_keys)
+            for k in keys
+        )
+        return "{" + ",".join(parts) + "}"
+    raise TypeError(f"not JSON: {type(data).__name__}")
 
 
 def money(minor: int, currency: str) -> dict[str, str]:

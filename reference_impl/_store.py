@@ -28,10 +28,9 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
-    literal_column,
-    or_,
+    select,
     text,
-    true,
+    update,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -42,7 +41,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -259,7 +257,10 @@ class OutboxEvent(Base):
     """An emitted event, written in the transaction of the change it reports."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_undelivered", "delivered"),)
+    __table_args__ = (
+        Index("ix_outbox_undelivered", "delivered"),
+        Index("ix_outbox_seq", "seq", unique=True),
+    )
     position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
     event_type: Mapped[str] = mapped_column(String(64), index=True)
@@ -268,7 +269,7 @@ class OutboxEvent(Base):
     body: Mapped[str] = mapped_column(Text)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     # PostgreSQL: the inserting transaction's id (a column default, see `_OUTBOX_TXID_DEFAULT`),
-    # so readers can wait for older transactions (`Store.outbox_visible`). NULL on SQLite.
+    # kept to trace a row to its transaction. NULL on SQLite.
     txid: Mapped[int | None] = mapped_column(
         BigInteger, nullable=True, server_default=FetchedValue()
     )
@@ -276,6 +277,9 @@ class OutboxEvent(Base):
     # their difference is the event's outbox-to-bus lag (`reference_impl._lag`).
     created_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=now_us)
     published_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The commit-ordered sequence number readers page by: NULL until `Store.sequence_outbox`
+    # numbers the row after its transaction committed.
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class InboundEvent(Base):
@@ -306,6 +310,8 @@ class Control(Base):
     faults: Mapped[Any] = mapped_column(JSONText, default=list)
     degradation: Mapped[Any] = mapped_column(JSONText, default=dict)
     clock_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The last outbox sequence number handed out (never goes back, not even on a wipe).
+    outbox_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 # Columns added after a release: (table, column, DDL type). create_all() does not alter an
@@ -317,6 +323,8 @@ _ADDED_COLUMNS = (
     ("outbox", "published_us", "BIGINT"),
     ("players", "brand_id", "VARCHAR(64) NOT NULL DEFAULT 'brand_demo'"),
     ("players", "region", "VARCHAR(16) NOT NULL DEFAULT 'MT'"),
+    ("outbox", "seq", "BIGINT"),
+    ("controls", "outbox_seq", "BIGINT NOT NULL DEFAULT 0"),
 )
 
 # PostgreSQL (>= 13) fills outbox.txid with the inserting transaction's id.
@@ -328,6 +336,7 @@ def _add_missing_columns(conn: Connection) -> None:
     for table, column, ddl in _ADDED_COLUMNS:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ix_outbox_seq ON outbox (seq)"))
     if conn.dialect.name == "postgresql":
         # A fresh inspector: the one above cached the columns from before the ALTERs.
         columns = inspect(conn).get_columns("outbox")
@@ -409,21 +418,51 @@ class Store:
         async with self.engine.begin() as conn:
             await conn.run_sync(Base.metadata.drop_all)
 
-    def outbox_visible(self) -> ColumnElement[bool]:
-        """The outbox rows a reader may hand out (in position order).
+    async def sequence_outbox(self, batch: int = 5000) -> int:
+        """Number committed, unnumbered outbox rows in commit order; return how many.
 
-        PostgreSQL draws positions at insert time but transactions commit in another order, so
-        position N can appear after N+1 was read. A row is visible once its transaction id is
-        below the reader's snapshot xmin: no still-running older transaction can precede it.
-        Rows from before the column existed (NULL) are old. SQLite serializes writers, so
-        every committed row is visible.
+        Positions are drawn at insert time and transactions commit in another order, so a
+        reader paging by position could read N+1 before N commits and page past N for good.
+        Readers page by `seq` instead, which only this step hands out: under the control
+        row's lock (one sequencer at a time, across workers), to rows whose transaction has
+        committed (the only ones it can see), each above every number handed out before. A
+        late commit is numbered late, so a page by `seq` never skips a row, and an open
+        transaction elsewhere (another database, an idle client) holds nothing back.
         """
-        if self.is_sqlite:
-            return true()
-        xmin: ColumnElement[int] = literal_column(
-            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger
-        )
-        return or_(OutboxEvent.txid.is_(None), OutboxEvent.txid < xmin)
+        async with self.reader() as conn:
+            pending = await conn.execute(
+                select(OutboxEvent.position).where(OutboxEvent.seq.is_(None)).limit(1)
+            )
+            if pending.first() is None:  # the common case: no write lock taken
+                return 0
+        async with self.session() as s:
+            async with s.begin():
+                control = (
+                    await s.execute(select(Control).where(Control.id == 1).with_for_update())
+                ).scalar_one_or_none()
+                if control is None:
+                    return 0
+                positions = (
+                    (
+                        await s.execute(
+                            select(OutboxEvent.position)
+                            .where(OutboxEvent.seq.is_(None))
+                            .order_by(OutboxEvent.position)
+                            .limit(batch)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if not positions:
+                    return 0
+                last = int(control.outbox_seq or 0)
+                await s.execute(
+                    update(OutboxEvent),
+                    [{"position": p, "seq": last + i} for i, p in enumerate(positions, 1)],
+                )
+                control.outbox_seq = last + len(positions)
+                return len(positions)
 
     def session(self) -> AsyncSession:
         """A new ORM session."""

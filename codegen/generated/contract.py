@@ -2,7 +2,7 @@
 # source: schemas/common/currency.json sha256=9c253857fb5dedb13c4521a252ba844aa620c54d9b077e3fb9bc414e638fc730
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
-# source: spec/openapi.yaml sha256=9cc2baf7d63b81508638adcc77bad5f710cc82282215a52f4add1088be109ff0
+# source: spec/openapi.yaml sha256=25b656c5b7d99dfefe26f16a3a19b30ac859c817110144f870fb976cf962f28c
 
 from __future__ import annotations
 

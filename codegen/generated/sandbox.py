@@ -2,8 +2,8 @@
 # source: schemas/common/currency.json sha256=9c253857fb5dedb13c4521a252ba844aa620c54d9b077e3fb9bc414e638fc730
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
-# source: spec/openapi.yaml sha256=9cc2baf7d63b81508638adcc77bad5f710cc82282215a52f4add1088be109ff0
-# source: spec/sandbox.yaml sha256=a09e897211ecc08a5b4d464efa4f306c792c0a76821be4a222a289e33e2c9a3a
+# source: spec/openapi.yaml sha256=25b656c5b7d99dfefe26f16a3a19b30ac859c817110144f870fb976cf962f28c
+# source: spec/sandbox.yaml sha256=b89c4870d5fc196e1083b3df2fa976d9ab050ecb261cc646806f7b22d0de9688
 
 from __future__ import annotations
 
@@ -1311,7 +1311,7 @@ class EmittedEvent(BaseModel):
 
     position: StrictInt
     """
-    Outbox position, increasing.
+    The event's place in commit order (a sequence number handed out once its transaction committed), increasing; paging by it never skips an event that committed late.
     """
     event: EventEnvelope
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 __all__ = ["DomainError", "catalog_entry", "error_body"]
@@ -21,7 +22,11 @@ def catalog_entry(code: str) -> dict[str, Any]:
 
 
 class DomainError(Exception):
-    """A refusal with a catalog code; `events` are still written (e.g. rg.limit.hit)."""
+    """A refusal with a catalog code; `events` are still written (e.g. rg.limit.hit).
+
+    The refused operation's changes roll back; `after` (given the transaction) runs once they
+    have, and may record a lasting consequence of the refusal and return more events to write.
+    """
 
     def __init__(
         self,
@@ -30,6 +35,7 @@ class DomainError(Exception):
         details: dict[str, Any] | None = None,
         events: tuple[dict[str, Any], ...] = (),
         status: int | None = None,
+        after: Callable[[Any], Awaitable[tuple[dict[str, Any], ...]]] | None = None,
     ) -> None:
         super().__init__(message)
         entry = catalog_entry(code)
@@ -37,6 +43,7 @@ class DomainError(Exception):
         self.message = message
         self.details = details
         self.events = events
+        self.after = after
         self.status = int(status if status is not None else entry["status"])
         self.retryable = bool(entry["retryable"])
 

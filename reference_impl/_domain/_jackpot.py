@@ -11,7 +11,7 @@ _RATE = re.compile(r"^0(?:\.([0-9]{1,6}))?$")
 
 def parse_rate(rate: str) -> int:
     """'0.01' -> 10000 parts per million."""
-    match = _RATE.match(rate)
+    match = _RATE.fullmatch(rate)
     if match is None:
         raise ValueError(f"contribution rate {rate!r} must look like 0.01")
     return int((match.group(1) or "0").ljust(6, "0"))

@@ -1,14 +1,17 @@
 """PostgreSQL outbox visibility: a reader never skips an event whose transaction commits late.
 
-Positions are drawn at insert time, commits happen in another order. T1 inserts (lower
-position) and stays open; T2 inserts (higher position) and commits. A reader paging by
-position must not hand out T2's row yet, or it would move past T1's row for good.
+Insert positions are drawn at insert time, commits happen in another order. T1 inserts
+(lower position) and stays open; T2 inserts (higher position) and commits. The position a
+reader pages by is a sequence number handed out in commit order, so T2's row is read first
+and T1's row, committed later, is numbered after it: nothing is skipped, and nothing waits
+for transactions that are not the outbox's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -65,34 +68,56 @@ def _insert(conn: psycopg.Connection[Any], event: dict[str, Any], event_id: str)
     return int(row[0])
 
 
-def _positions(http: Any, since: int) -> list[int]:
+def _page(http: Any, since: int) -> list[tuple[int, str]]:
     page = http.get("/sandbox/events", params={"since": since, "limit": 1000}).json()
-    return [e["position"] for e in page["events"]]
+    return [(e["position"], e["event"]["event_id"]) for e in page["events"]]
 
 
-def _settled(http: Any, since: int, count: int) -> list[int]:
-    """The page once `count` rows show. The snapshot xmin is cluster-wide, so a transaction
-    of another client (a parallel test run) may hold rows back a moment longer."""
-    deadline = time.monotonic() + 10
-    got = _positions(http, since)
-    while len(got) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-        got = _positions(http, since)
-    return got
+def _last_position(http: Any) -> int:
+    return int(http.get("/sandbox/events", params={"limit": 1000}).json()["next_since"])
 
 
-def test_reader_waits_for_older_transactions(pg_http: Any, pg_url: str) -> None:
+def test_a_late_commit_is_numbered_late_never_skipped(pg_http: Any, pg_url: str) -> None:
+    """T1 inserts first and commits last: a reader paging by position still gets its row."""
     template = _template(pg_http)
-    since = _positions(pg_http, 0)[-1]
+    since = _last_position(pg_http)
     with _connect(pg_url) as t1, _connect(pg_url) as t2:
-        p1 = _insert(t1, template, "evt_visibility_t1")  # T1: lower position, still open
+        p1 = _insert(t1, template, "evt_visibility_t1")  # T1: lower insert position, still open
         p2 = _insert(t2, template, "evt_visibility_t2")
-        t2.commit()  # T2: higher position, committed first
         assert p1 < p2
-        # T2's row is committed, but T1 (older, still running) could precede it: hold it back.
-        assert _positions(pg_http, since) == []
+        t2.commit()  # T2: committed first, so it is numbered (and read) first
+        first = _page(pg_http, since)
+        assert [e for _, e in first] == ["evt_visibility_t2"]
         t1.commit()
-        assert _settled(pg_http, since, 2) == [p1, p2]
+        second = _page(pg_http, first[-1][0])  # read on from where the reader stood
+        assert [e for _, e in second] == ["evt_visibility_t1"]
+        assert first[-1][0] < second[0][0]
+
+
+def _idle_transaction(database_url: str) -> Any:
+    """A transaction left open by another client: in another database on PostgreSQL (holding
+    a transaction id), a read snapshot of the same file on SQLite."""
+    if database_url.startswith("sqlite"):
+        conn: Any = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM outbox").fetchone()
+        return conn
+    other_db = database_url.replace("postgresql+psycopg://", "postgresql://").split("?")[0]
+    conn = psycopg.connect(other_db.rsplit("/", 1)[0] + "/postgres")
+    conn.execute("SELECT pg_current_xact_id()")  # takes an xid, then sits idle
+    return conn
+
+
+def test_an_idle_transaction_elsewhere_holds_nothing_back(http: Any, database_url: str) -> None:
+    """#16: a transaction open anywhere on the server stalled /sandbox/events on PostgreSQL."""
+    since = _last_position(http)
+    idle = _idle_transaction(database_url)
+    try:
+        open_session(ContractClient(http))
+        assert [e for _, e in _page(http, since)], "the new event must show at once"
+    finally:
+        idle.rollback()
+        idle.close()
 
 
 class _FakeJetStream:
@@ -103,32 +128,44 @@ class _FakeJetStream:
         self.sent.append(json.loads(data)["event_id"])
 
 
-def test_relay_waits_for_older_transactions(pg_http: Any, pg_url: str) -> None:
+def test_relay_publishes_in_commit_order(pg_http: Any, pg_url: str) -> None:
     template = _template(pg_http)
 
-    async def pump(relay: Relay) -> list[str]:
-        before = len(relay._js.sent)
-        await relay.pump()
-        return list(relay._js.sent[before:])
+    async def published(relay: Relay, count: int) -> list[str]:
+        """This test's events the relay publishes, pumping until `count` went out (bounded).
+
+        A pump may publish nothing while another relay on this database holds the relay lock
+        (parallel test runs share it), so one empty pump proves nothing.
+        """
+        sent: list[str] = []
+        deadline = time.monotonic() + 15
+        while len(sent) < count and time.monotonic() < deadline:
+            before = len(relay._js.sent)
+            await relay.pump()
+            sent += [e for e in relay._js.sent[before:] if e.startswith("evt_relay_")]
+            await asyncio.sleep(0.05)
+        return sent
 
     async def scenario() -> None:
         store = Store(pg_url)
         relay = Relay(store, "nats://unused")
         relay._js = _FakeJetStream()
         try:
-            await pump(relay)  # drain what the sandbox emitted so far
             with _connect(pg_url) as t1, _connect(pg_url) as t2:
                 _insert(t1, template, "evt_relay_t1")
                 _insert(t2, template, "evt_relay_t2")
                 t2.commit()
-                assert "evt_relay_t2" not in await pump(relay)
+                assert await published(relay, 1) == ["evt_relay_t2"]  # T1 still open
                 t1.commit()
-                sent: list[str] = []
-                deadline = time.monotonic() + 10  # xmin is cluster-wide: see _settled
-                while len(sent) < 2 and time.monotonic() < deadline:
-                    sent += [e for e in await pump(relay) if e.startswith("evt_relay_")]
-                    await asyncio.sleep(0.05)
-                assert sent == ["evt_relay_t1", "evt_relay_t2"]
+                assert await published(relay, 1) == ["evt_relay_t1"]
+            # an idle transaction in another database does not stall the relay either
+            other_db = pg_url.replace("postgresql+psycopg://", "postgresql://").split("?")[0]
+            with psycopg.connect(other_db.rsplit("/", 1)[0] + "/postgres") as idle:
+                idle.execute("SELECT pg_current_xact_id()")
+                with _connect(pg_url) as t3:
+                    _insert(t3, template, "evt_relay_t3")
+                    t3.commit()
+                assert await published(relay, 1) == ["evt_relay_t3"]
         finally:
             await store.dispose()
 
