@@ -136,16 +136,30 @@ def wrk(base_url: str, per_thread: list[list[bytes]], duration: int) -> dict[str
             # call gets a harmless GET, so the authorize/settle order is never broken.
             first = raw_request("GET", "/health", base_url.removeprefix("http://"), {}, b"")
             Path(tmp, f"reqs_{tid}.bin").write_bytes(
-                b"".join(r + b"\0" for r in [first, *requests]))
+                b"".join(r + b"\0" for r in [first, *requests])
+            )
         script = Path(tmp, "replay.lua")
         script.write_text(LUA)
         n = len(per_thread)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         out = subprocess.run(
-            ["wrk", f"-t{n}", f"-c{n}", f"-d{duration}s", "--timeout", "30s", "-s", str(script),
-             base_url, "--", tmp],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                f"-t{n}",
+                f"-c{n}",
+                f"-d{duration}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(script),
+                base_url,
+                "--",
+                tmp,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -163,10 +177,16 @@ def wrk(base_url: str, per_thread: list[list[bytes]], duration: int) -> dict[str
 
 def figure(db: str, workers: int, c: int, target: str, r: dict[str, float]) -> Figure:
     return Figure(
-        db, workers, c, target,
+        db,
+        workers,
+        c,
+        target,
         rps=r["requests"] / (r["duration_us"] / 1e6),
-        p50=r["p50"] / 1000, p95=r["p95"] / 1000, p99=r["p99"] / 1000,
-        bad=int(r["bad"] + r["socket_errors"]), client_cpu=r["client_cpu"],
+        p50=r["p50"] / 1000,
+        p95=r["p95"] / 1000,
+        p99=r["p99"] / 1000,
+        bad=int(r["bad"] + r["socket_errors"]),
+        client_cpu=r["client_cpu"],
     )
 
 
@@ -175,17 +195,36 @@ def baseline_server(db_url: str, workers: int) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "BASELINE_DB_URL": db_url, "PYTHONPATH": str(ROOT / "bench")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "_baseline_app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "_baseline_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.post(f"{url}/insert", json={"bet_id": "warm", "stake": {
-                        "amount": "1.00", "currency": "EUR"}}).status_code == 200:
+                if (
+                    httpx.post(
+                        f"{url}/insert",
+                        json={"bet_id": "warm", "stake": {"amount": "1.00", "currency": "EUR"}},
+                    ).status_code
+                    == 200
+                ):
                     break
             time.sleep(0.1)
         else:
@@ -220,12 +259,20 @@ def database(kind: str, tmp: Path, name: str) -> Iterator[str]:
 def baseline_requests(host: str, threads: int, per_thread: int) -> list[list[bytes]]:
     out = []
     for t in range(threads):
-        out.append([
-            raw_request("POST", "/insert", host, {"Content-Type": "application/json"},
-                        json.dumps({"bet_id": f"b-{t}-{i}", "stake": {
-                            "amount": "1.00", "currency": "EUR"}}).encode())
-            for i in range(per_thread)
-        ])
+        out.append(
+            [
+                raw_request(
+                    "POST",
+                    "/insert",
+                    host,
+                    {"Content-Type": "application/json"},
+                    json.dumps(
+                        {"bet_id": f"b-{t}-{i}", "stake": {"amount": "1.00", "currency": "EUR"}}
+                    ).encode(),
+                )
+                for i in range(per_thread)
+            ]
+        )
     return out
 
 
@@ -239,17 +286,31 @@ def pair_requests(
         for i in range(pairs):
             bet_id = f"b-{tag}-{t}-{i}"
             for path, body in (
-                ("/v1/bets/authorize", {
-                    "bet_id": bet_id, "round_id": f"r-{tag}-{t}-{i}", "session_id": session,
-                    "player_id": PLAYER, "game_id": "game_slots_demo",
-                    "stake": {"amount": "1.00", "currency": "EUR"}}),
-                ("/v1/bets/settle", {
-                    "bet_id": bet_id, "round_id": f"r-{tag}-{t}-{i}", "player_id": PLAYER,
-                    "win": {"amount": "0.50", "currency": "EUR"}}),
+                (
+                    "/v1/bets/authorize",
+                    {
+                        "bet_id": bet_id,
+                        "round_id": f"r-{tag}-{t}-{i}",
+                        "session_id": session,
+                        "player_id": PLAYER,
+                        "game_id": "game_slots_demo",
+                        "stake": {"amount": "1.00", "currency": "EUR"},
+                    },
+                ),
+                (
+                    "/v1/bets/settle",
+                    {
+                        "bet_id": bet_id,
+                        "round_id": f"r-{tag}-{t}-{i}",
+                        "player_id": PLAYER,
+                        "win": {"amount": "0.50", "currency": "EUR"},
+                    },
+                ),
             ):
                 raw = json.dumps(body, separators=(",", ":")).encode()
-                headers = api.headers("POST", path, raw,
-                                      idempotency_key=f"idem-{bet_id}-{path[-6:]}")
+                headers = api.headers(
+                    "POST", path, raw, idempotency_key=f"idem-{bet_id}-{path[-6:]}"
+                )
                 mine.append(raw_request("POST", path, host, headers, raw))
         out.append(mine)
     return out
@@ -265,33 +326,59 @@ def grow(db_url: str, n: int) -> None:
     engine = create_engine(sync_url)
     now = datetime.now(UTC)
     rows = [
-        {"provider_id": "prov_demo", "brand_id": "brand_demo", "bet_id": f"g-{i}",
-         "round_id": f"g-{i}", "player_id": PLAYER, "session_id": None,
-         "game_id": "game_slots_demo", "currency": "EUR", "stake": 100, "held_cash": 0,
-         "bonus_parts": "[]", "win": 50, "status": "settled", "tombstone": False,
-         "created_at": now, "settled_at": now}
+        {
+            "provider_id": "prov_demo",
+            "brand_id": "brand_demo",
+            "bet_id": f"g-{i}",
+            "round_id": f"g-{i}",
+            "player_id": PLAYER,
+            "session_id": None,
+            "game_id": "game_slots_demo",
+            "currency": "EUR",
+            "stake": 100,
+            "held_cash": 0,
+            "bonus_parts": "[]",
+            "win": 50,
+            "status": "settled",
+            "tombstone": False,
+            "created_at": now,
+            "settled_at": now,
+        }
         for i in range(n)
     ]
     with engine.begin() as conn:
         for k in range(0, n, 5000):
-            conn.execute(insert(Bet.__table__), rows[k:k + 5000])
+            conn.execute(insert(Bet.__table__), rows[k : k + 5000])
     engine.dispose()
 
 
 def measure_sandbox(
-    db: str, db_url: str, workers: int, concurrencies: list[int], duration: int, growth: int,
+    db: str,
+    db_url: str,
+    workers: int,
+    concurrencies: list[int],
+    duration: int,
+    growth: int,
 ) -> list[Figure]:
     figures: list[Figure] = []
     with sandbox_server(db_url, workers=workers, env={"CROUPIER_NATS_URL": ""}) as url:
         host = url.removeprefix("http://")
         with httpx.Client(base_url=url, timeout=60) as http:
-            r = http.put(f"/sandbox/players/{PLAYER}",
-                         json={"currency": "EUR", "cash": "10000000.00"})
+            r = http.put(
+                f"/sandbox/players/{PLAYER}", json={"currency": "EUR", "cash": "10000000.00"}
+            )
             assert r.status_code in (200, 201), r.text
             api = ContractClient(http)
-            session = api.call("POST", "/v1/sessions", {
-                "player_id": PLAYER, "game_id": "game_slots_demo", "currency": "EUR",
-                "locale": "en-GB"}).json()["session_id"]
+            session = api.call(
+                "POST",
+                "/v1/sessions",
+                {
+                    "player_id": PLAYER,
+                    "game_id": "game_slots_demo",
+                    "currency": "EUR",
+                    "locale": "en-GB",
+                },
+            ).json()["session_id"]
             rounds = [("sandbox", 0)] + ([(f"sandbox +{growth} bets", growth)] if growth else [])
             for target, extra in rounds:
                 if extra:
@@ -309,7 +396,11 @@ def measure_sandbox(
 
 
 def measure_baseline(
-    db: str, db_url: str, workers: int, concurrencies: list[int], duration: int,
+    db: str,
+    db_url: str,
+    workers: int,
+    concurrencies: list[int],
+    duration: int,
 ) -> list[Figure]:
     figures = []
     with baseline_server(db_url, workers) as url:
@@ -383,7 +474,8 @@ def main() -> None:
                     figures += measure_baseline(db, url, w, concurrencies, args.duration)
                 with database(db, Path(tmp), f"sbx-{db}-{w}") as url:
                     figures += measure_sandbox(
-                        db, url, w, concurrencies, args.duration, args.growth)
+                        db, url, w, concurrencies, args.duration, args.growth
+                    )
     setup = (
         f"wrk, one connection per thread, {args.duration} s per cell, pre-signed requests; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), loopback. "
