@@ -190,9 +190,10 @@ def serve(
         typer.echo(
             f"  relay:      outbox -> {nats} (JetStream, subject croupier.events.<tenant>.<player>)"
         )
-    tls: dict[str, object] = {}
+    # The error-schema protocol (malformed requests); mTLS swaps in its certificate-aware one.
+    tls: dict[str, object] = {"http": PROTOCOL}
     if tls_cert:
-        tls = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key}
+        tls.update(ssl_certfile=tls_cert, ssl_keyfile=tls_key)
     if client_ca:
         import ssl
 
@@ -210,5 +211,4 @@ def serve(
         log_level=log_level,
         access_log=False,
         **tls,  # type: ignore[arg-type]
-        http=PROTOCOL,
     )

@@ -18,10 +18,10 @@ def contract():
     return load_contract(ROOT)
 
 
-def test_strict_build_is_clean_and_quick(built_site):
+def test_strict_build_is_clean(built_site):
+    # No timing verdict here: one sample on a shared machine proves nothing (bench/ times it).
     assert "WARNING" not in built_site.log
     assert (built_site.path / "index.html").is_file()
-    assert built_site.seconds < 45, f"docs build took {built_site.seconds:.1f} s"
 
 
 def test_api_reference_shows_every_operation(built_site, contract):

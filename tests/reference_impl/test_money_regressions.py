@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from croupier import ContractClient
 from reference_impl import create_app
-from reference_impl._control import Sandbox
+from reference_impl._control import SEED_PLAYERS, Sandbox
 from reference_impl._platform import Platform
 from reference_impl._store import Control, Player, Store
 
@@ -254,7 +254,8 @@ def test_two_workers_seeding_a_fresh_database(fresh_database_url):
             await check.dispose()
         return int(controls or 0), int(players or 0)
 
-    assert asyncio.run(counts()) == (1, 4)
+    # one control row, and the whole seed kit exactly once
+    assert asyncio.run(counts()) == (1, len(SEED_PLAYERS))
     # and the sandbox starts on it
     with TestClient(create_app(database_url, nats_url=None, contract=CONTRACT)) as http:
         assert http.get("/health").status_code == 200
