@@ -82,7 +82,7 @@ class ScenarioContext:
     _currency: dict[str, str] = field(default_factory=dict)
     _fixture_players: set[str] = field(default_factory=set)
     _open_bets: dict[str, str] = field(default_factory=dict)  # bet id -> fixture player
-    _clock_restore: int | None = None  # the clock offset to put back after the scenario
+    _clock_restore: int | None = None  # seconds this scenario moved the clock (to take back)
     _has_clock: bool | None = None
 
     def __post_init__(self) -> None:
@@ -332,8 +332,9 @@ class ScenarioContext:
         """Move the sandbox clock `seconds` ahead (restored after the scenario); the new now."""
         offset, before = self.clock()
         self.use("control: clock")
-        if self._clock_restore is None:
-            self._clock_restore = offset
+        # Remember only this scenario's own moves: a scenario waiting aside may overlap
+        # another that moves the clock too, so restoring an absolute offset would undo theirs.
+        self._clock_restore = (self._clock_restore or 0) + int(round(seconds))
         reply = self.target.control(
             "PUT", "/sandbox/clock", {"offset_seconds": offset + int(round(seconds))}
         )
@@ -381,7 +382,9 @@ class ScenarioContext:
     def _restore_clock(self) -> None:
         if self._clock_restore is None:
             return
-        offset, self._clock_restore = self._clock_restore, None
+        moved, self._clock_restore = self._clock_restore, None
+        current, _ = self.clock()
+        offset = current - moved
         reply = self.target.control("PUT", "/sandbox/clock", {"offset_seconds": offset})
         self.target.forget_token()
         body = self.expect_status(reply, 200, what="restoring the sandbox clock")
