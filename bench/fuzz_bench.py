@@ -29,7 +29,8 @@ from typing import Any
 
 import httpx
 
-from croupier import ContractClient, load_contract, new_idempotency_key, new_trace_id
+from conformance.certify._contract_phase import _Signer, contract_auth
+from croupier import ContractClient, load_contract
 
 # Headers the generated case owns (it may negate them); the signer adds the rest.
 _CASE_HEADERS = {
@@ -79,30 +80,6 @@ class FuzzResult:
         return sum(self.statuses.values())
 
 
-class _Signer:
-    """requests auth: the signature of the bytes actually sent, as ContractClient makes it."""
-
-    def __init__(self, client: ContractClient) -> None:
-        self.client = client
-
-    def __call__(self, request: Any) -> Any:
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        made = self.client.headers(
-            request.method,
-            request.path_url,
-            body,
-            idempotency_key=request.headers.get("X-Idempotency-Key"),
-            trace_id=request.headers.get("X-Trace-Id"),
-            bearer=False,
-        )
-        for name, value in made.items():
-            if name.lower() not in _CASE_HEADERS:
-                request.headers[name] = value
-        return request
-
-
 def _describe(interaction: Any) -> str:
     request, response = interaction.request, interaction.response
     body = (response.content or b"")[:300].decode("utf-8", "replace")
@@ -120,10 +97,8 @@ def fuzz(
 ) -> FuzzResult:
     """Run Schemathesis over one spec ("openapi" or "sandbox") against a running sandbox."""
     import schemathesis
-    from schemathesis.core.parameters import ParameterLocation
     from schemathesis.engine import events as st_events
     from schemathesis.engine import from_schema
-    from schemathesis.generation.meta import negated_parameters
 
     contract = load_contract()
     raw = copy.deepcopy(contract.bundled if which == "openapi" else contract.sandbox_bundled)
@@ -150,38 +125,8 @@ def fuzz(
     client = ContractClient(http)
     creds = client.credentials
     if which == "openapi":
-        signer = _Signer(client)
-
-        class ContractAuth:
-            """Token, mandatory headers and signature, except where a case negates them."""
-
-            def get(self, case: Any, context: Any) -> str:
-                return client.token()
-
-            def set(self, case: Any, data: str, context: Any) -> None:
-                negated = {
-                    name.lower()
-                    for name, location in negated_parameters(case.meta)
-                    if location == ParameterLocation.HEADER
-                }
-                whole = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
-                headers = dict(case.headers or {})
-                headers["Authorization"] = f"Bearer {data}"
-                values = {
-                    "X-Brand-Id": creds.brand,
-                    "X-Region": creds.region,
-                    "X-Provider-Id": creds.provider,
-                    "X-Trace-Id": new_trace_id(),
-                }
-                if case.method.upper() in _WRITE_METHODS:
-                    values["X-Idempotency-Key"] = new_idempotency_key("fuzz")
-                for name, value in values.items():
-                    if name.lower() not in negated and not whole:
-                        headers[name] = value
-                case.headers = headers
-                case._auth = signer
-
-        schema.auth.auth(refresh_interval=120)(ContractAuth)
+        signer = _Signer(creds.key_id, creds.signing_key)
+        schema.auth.auth(refresh_interval=120)(contract_auth(client.token, creds, signer, "fuzz"))
 
     result = FuzzResult(which)
     started = time.perf_counter()

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from conformance.certify._checks import (
@@ -28,7 +28,7 @@ from conformance.certify._model import CaseResult, Exchange, Finding, Verdict
 from conformance.certify._target import Target
 from croupier import Contract, new_idempotency_key, new_trace_id, sign_request
 
-__all__ = ["BUILTIN_CHECKS", "run_contract_phase"]
+__all__ = ["BUILTIN_CHECKS", "contract_auth", "run_contract_phase"]
 
 # Schemathesis's default checks, reported under their own names.
 BUILTIN_CHECKS = (
@@ -145,6 +145,45 @@ class _Signer:
         return request
 
 
+def contract_auth(token: Callable[[], str], creds: Any, signer: Any, key_prefix: str) -> type:
+    """A Schemathesis auth class: bearer token, mandatory headers and the signature.
+
+    Headers a negative case negates are left as generated (filling them in would turn the
+    case positive); writes get a fresh idempotency key starting with `key_prefix`.
+    """
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.generation.meta import negated_parameters
+
+    class ContractAuth:
+        def get(self, case: Any, context: Any) -> str:
+            return token()
+
+        def set(self, case: Any, data: str, context: Any) -> None:
+            negated = {
+                name.lower()
+                for name, location in negated_parameters(case.meta)
+                if location == ParameterLocation.HEADER
+            }
+            headers = dict(case.headers or {})
+            headers["Authorization"] = f"Bearer {data}"
+            values = {
+                "X-Brand-Id": creds.brand,
+                "X-Region": creds.region,
+                "X-Provider-Id": creds.provider,
+                "X-Trace-Id": new_trace_id(),
+            }
+            if case.method.upper() in _WRITE_METHODS:
+                values["X-Idempotency-Key"] = new_idempotency_key(key_prefix)
+            whole = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+            for name, value in values.items():
+                if name.lower() not in negated and not whole:
+                    headers[name] = value
+            case.headers = headers
+            case._auth = signer
+
+    return ContractAuth
+
+
 def _schemathesis_tls(target: Target) -> dict[str, Any]:
     """Schemathesis's TLS settings: the CA to trust and the client certificate (mTLS)."""
     tls = target.tls
@@ -188,10 +227,8 @@ def run_contract_phase(
 ) -> list[CaseResult]:
     """Fuzz the contract with Schemathesis; one result per check (ours and the built-in ones)."""
     import schemathesis
-    from schemathesis.core.parameters import ParameterLocation
     from schemathesis.engine import events as st_events
     from schemathesis.engine import from_schema
-    from schemathesis.generation.meta import negated_parameters
 
     ours = [c for c in CHECKS if selected is None or c in selected]
     builtin = [c for c in BUILTIN_CHECKS if selected is None or c in selected]
@@ -228,38 +265,9 @@ def run_contract_phase(
     creds = target.credentials
     signer = _Signer(creds.key_id, creds.signing_key)
 
-    class ContractAuth:
-        """Bearer token, mandatory headers and the signature, except where a case negates them."""
-
-        def get(self, case: Any, context: Any) -> str:
-            return target.client.token()
-
-        def set(self, case: Any, data: str, context: Any) -> None:
-            negated = {
-                name.lower()
-                for name, location in negated_parameters(case.meta)
-                if location == ParameterLocation.HEADER
-            }
-            headers = dict(case.headers or {})
-            headers["Authorization"] = f"Bearer {data}"
-            values = {
-                "X-Brand-Id": creds.brand,
-                "X-Region": creds.region,
-                "X-Provider-Id": creds.provider,
-                "X-Trace-Id": new_trace_id(),
-            }
-            if case.method.upper() in _WRITE_METHODS:
-                values["X-Idempotency-Key"] = new_idempotency_key("cert-fuzz")
-            # A negative case that mutated the header set as a whole (e.g. dropped required
-            # headers) keeps its headers as generated: filling them in would turn it positive.
-            whole = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
-            for name, value in values.items():
-                if name.lower() not in negated and not whole:
-                    headers[name] = value
-            case.headers = headers
-            case._auth = signer
-
-    schema.auth.auth(refresh_interval=240)(ContractAuth)
+    schema.auth.auth(refresh_interval=240)(
+        contract_auth(target.client.token, creds, signer, "cert-fuzz")
+    )
 
     tally = _Tally(names, seed)
     with _registered_checks(contract, ours):
