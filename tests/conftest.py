@@ -44,3 +44,24 @@ def pg_url() -> str:
             "postgresql+psycopg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
         )
     return url
+
+
+@pytest.fixture
+def pg_fresh_url(pg_url: str):  # type: ignore[no-untyped-def]
+    """A PostgreSQL URL on a schema of its own, dropped afterwards.
+
+    The shared database keeps whatever an aborted run left behind (a moved sandbox clock,
+    say); a test that judges the sandbox's state must not start from it.
+    """
+    import uuid
+
+    import psycopg
+
+    schema = f"croupier_t_{uuid.uuid4().hex[:10]}"
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in pg_url else "?"
+    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")

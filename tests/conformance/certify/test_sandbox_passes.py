@@ -89,15 +89,10 @@ def test_the_sandbox_on_sqlite_is_certified(sandbox_app: Any, contract: Any) -> 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    reason="open bug: on PostgreSQL the sandbox clock offset is left at +62 s after the run "
-    "although every scenario passed and restored its own moves; see the stop note",
-    strict=False,
-)
-def test_the_sandbox_on_postgres_is_certified(pg_url: str, contract: Any) -> None:
+def test_the_sandbox_on_postgres_is_certified(pg_fresh_url: str, contract: Any) -> None:
     from reference_impl import create_app
 
-    _certify_all(create_app(pg_url, nats_url=NATS_URL), contract)
+    _certify_all(create_app(pg_fresh_url, nats_url=NATS_URL), contract)
 
 
 def _hiding(app: Any, prefix: str) -> Any:

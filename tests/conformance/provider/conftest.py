@@ -61,21 +61,7 @@ def any_sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Test
     if request.param == "sqlite":
         yield from _client(f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}")
         return
-    pg = request.getfixturevalue("pg_url")
-    import uuid
-
-    import psycopg
-
-    schema = f"croupier_p_{uuid.uuid4().hex[:10]}"
-    plain = pg.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg else "?"
-    try:
-        yield from _client(f"{pg}{sep}options=-csearch_path%3D{schema}")
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    yield from _client(request.getfixturevalue("pg_fresh_url"))
 
 
 def recorded(http: Any) -> dict[str, Any]:
