@@ -224,8 +224,8 @@ def _best(fn: Any, repeat: int) -> tuple[float, Any]:
 
 def run(resources: int, repeat: int = 3) -> dict[str, Any]:
     """Generate, time and measure; return the figures."""
-    from conformance.compat import compare_loaded, load_argument
     from croupier._contract import bundle_openapi
+    from croupier.conformance.compat import compare_loaded, load_argument
 
     with tempfile.TemporaryDirectory(prefix="compat-bench-") as tmp:
         base_spec = make_spec(resources)
@@ -356,9 +356,9 @@ def _case_docs(case: dict[str, Any]) -> list[str]:
 
 def _judge(case: dict[str, Any], tmp: Path) -> tuple[str, str | None]:
     """The engine's (wire, policy) verdict on one case."""
-    from conformance.compat import compare_loaded, load_argument
-    from conformance.compat._loader import CompatError
     from croupier._contract import ContractError
+    from croupier.conformance.compat import compare_loaded, load_argument
+    from croupier.conformance.compat._loader import CompatError
 
     paths = []
     for name, text in zip(("base.yaml", "revision.yaml"), _case_docs(case), strict=True):

@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from conformance.certify._contract_phase import _Signer, contract_auth
 from croupier import ContractClient, load_contract
+from croupier.conformance.certify._contract_phase import _Signer, contract_auth
 
 # Headers the generated case owns (it may negate them); the signer adds the rest.
 _CASE_HEADERS = {

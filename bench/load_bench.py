@@ -320,7 +320,7 @@ def grow(db_url: str, n: int) -> None:
     """Store n settled bets of today for the bench player, straight into the database."""
     from sqlalchemy import create_engine, insert
 
-    from reference_impl._store import Bet
+    from croupier.reference_impl._store import Bet
 
     sync_url = db_url.replace("+aiosqlite", "").replace("+psycopg", "+psycopg")
     engine = create_engine(sync_url)

@@ -3,11 +3,11 @@
 `codegen/generated/` is written by `croupier gen` alone and is never edited by hand.
 """
 
-from codegen._asyncapi import asyncapi_document, delivery_facts, generate_asyncapi
-from codegen._avro import avro_schema_for, generate_avro, normalise_event
-from codegen._command import generate_all, stale_files
-from codegen._models import event_model_names, generate_models, referenced_files
-from codegen._settings import GenSettings, load_settings
+from croupier.codegen._asyncapi import asyncapi_document, delivery_facts, generate_asyncapi
+from croupier.codegen._avro import avro_schema_for, generate_avro, normalise_event
+from croupier.codegen._command import generate_all, stale_files
+from croupier.codegen._models import event_model_names, generate_models, referenced_files
+from croupier.codegen._settings import GenSettings, load_settings
 
 __all__ = [
     "GenSettings",

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from codegen._settings import GenSettings, header_lines
 from croupier._contract import Contract, ContractError, EventSchema, load_document
+from croupier.codegen._settings import GenSettings, header_lines
 
 __all__ = [
     "ASYNCAPI_VERSION",
@@ -150,7 +150,7 @@ def asyncapi_document(contract: Contract, settings: GenSettings | None = None) -
     messages: dict[str, Any] = {}
     for event in contract.events:
         cid = _channel_id(event)
-        # `croupier gen` writes an Avro twin for every event schema (codegen._avro).
+        # `croupier gen` writes an Avro twin for every event schema (croupier.codegen._avro).
         own = {
             f"{cid}-json": _message(refs, event, False, delivery),
             f"{cid}-avro": _message(refs, event, True, delivery),
@@ -231,7 +231,7 @@ def asyncapi_document(contract: Contract, settings: GenSettings | None = None) -
 
 
 def _sources(contract: Contract) -> list[Path]:
-    from codegen._models import referenced_files
+    from croupier.codegen._models import referenced_files
 
     # Not spec/openapi.yaml: only its version is read, and a header naming its hash would
     # make every HTTP contract edit a stale AsyncAPI document.

@@ -23,8 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from codegen._settings import GenSettings, header_lines
 from croupier._contract import Contract, ContractError, EventSchema, load_document
+from croupier.codegen._settings import GenSettings, header_lines
 
 __all__ = ["avro_schema_for", "generate_avro", "normalise_event"]
 
@@ -217,7 +217,7 @@ def normalise_event(event: dict[str, Any], avro_schema: dict[str, Any]) -> dict[
 
 def generate_avro(contract: Contract, settings: GenSettings) -> dict[str, str]:
     """Relative output path -> .avsc text, one per event schema."""
-    from codegen._models import referenced_files
+    from croupier.codegen._models import referenced_files
 
     files: dict[str, str] = {}
     avro_dir = settings.avro_dir.rstrip("/")

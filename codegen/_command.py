@@ -12,11 +12,11 @@ __all__ = ["gen", "generate_all", "stale_files"]
 
 def generate_all(root: Path) -> dict[str, str]:
     """Relative path -> expected content of every file `croupier gen` owns for the contract."""
-    from codegen._asyncapi import generate_asyncapi
-    from codegen._avro import generate_avro
-    from codegen._models import generate_models
-    from codegen._settings import load_settings
     from croupier._contract import load_contract
+    from croupier.codegen._asyncapi import generate_asyncapi
+    from croupier.codegen._avro import generate_avro
+    from croupier.codegen._models import generate_models
+    from croupier.codegen._settings import load_settings
 
     contract = load_contract(root)
     settings = load_settings(contract.root)
@@ -28,7 +28,7 @@ def generate_all(root: Path) -> dict[str, str]:
 
 def _owned_files(root: Path) -> list[str]:
     """Files already in the generated folders (so an orphan of a removed source is found)."""
-    from codegen._settings import load_settings
+    from croupier.codegen._settings import load_settings
 
     settings = load_settings(root)
     found = []

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen._docs_asyncapi import ASYNCAPI_PAGE, asyncapi_page
 from croupier import Contract, load_document
+from croupier.codegen._docs_asyncapi import ASYNCAPI_PAGE, asyncapi_page
 
 __all__ = [
     "API_DIR",
@@ -74,7 +74,7 @@ CATALOGS: tuple[Catalog, ...] = (
         "lint",
         "Lint rules",
         "reference/lint-rules.md",
-        "conformance.lint:rule_catalog",
+        "croupier.conformance.lint:rule_catalog",
         "The house rules `croupier lint` checks on `spec/` and `schemas/`. Each rule keeps its "
         "id forever; its level can be overridden per id in the configuration.",
     ),
@@ -82,7 +82,7 @@ CATALOGS: tuple[Catalog, ...] = (
         "compat",
         "Compatibility rules",
         "reference/compat-rules.md",
-        "conformance.compat:rule_catalog",
+        "croupier.conformance.compat:rule_catalog",
         "The rules `croupier compat BASE REVISION` applies to two versions of the contract. "
         "Where a rule means what an oasdiff check means, it carries oasdiff's id, so findings "
         "map between the tools.",
@@ -91,7 +91,7 @@ CATALOGS: tuple[Catalog, ...] = (
         "certify",
         "Certification scenarios",
         "reference/certify-scenarios.md",
-        "conformance.certify:scenario_catalog",
+        "croupier.conformance.certify:scenario_catalog",
         "The live scenarios `croupier certify` runs against a platform. Scenarios that need "
         "the sandbox control surface are reported as not applicable elsewhere.",
     ),

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from codegen._settings import GenSettings, header_lines
 from croupier._contract import Contract, ContractError, load_document
+from croupier.codegen._settings import GenSettings, header_lines
 
 __all__ = ["event_model_names", "generate_models", "referenced_files"]
 

@@ -1,6 +1,7 @@
 """Croupier core: locating, loading and bundling the contract, money, request signing, the CLI.
 
-The core imports nothing from `codegen`, `conformance` or `reference_impl`; they import it.
+The core imports nothing from `croupier.codegen`, `croupier.conformance` or
+`croupier.reference_impl`; they import it.
 Names load on first use (PEP 562), so `croupier --help` does not pay for httpx or jsonschema.
 """
 

@@ -22,17 +22,17 @@ __all__ = ["app", "main"]
 
 # name -> "module:function". The set of subcommands is visible here, in one place.
 COMMANDS: dict[str, str] = {
-    "lint": "conformance.lint._command:lint",
-    "gen": "codegen._command:gen",
-    "serve": "reference_impl._command:serve",
-    "certify": "conformance.certify._command:certify",
-    "certify-provider": "conformance.provider._command:certify_provider",
-    "provider-sim": "conformance.provider._command:provider_sim",
-    "proxy": "conformance.provider._command:proxy",
-    "compat": "conformance.compat._command:compat",
-    "docs": "codegen._docs_command:docs",
+    "lint": "croupier.conformance.lint._command:lint",
+    "gen": "croupier.codegen._command:gen",
+    "serve": "croupier.reference_impl._command:serve",
+    "certify": "croupier.conformance.certify._command:certify",
+    "certify-provider": "croupier.conformance.provider._command:certify_provider",
+    "provider-sim": "croupier.conformance.provider._command:provider_sim",
+    "proxy": "croupier.conformance.provider._command:proxy",
+    "compat": "croupier.conformance.compat._command:compat",
+    "docs": "croupier.codegen._docs_command:docs",
     "keys": "croupier._keys:keys_app",
-    "audit": "reference_impl._audit_command:audit_app",
+    "audit": "croupier.reference_impl._audit_command:audit_app",
 }
 
 

@@ -31,28 +31,28 @@ from croupier import (
     load_contract,
     new_trace_id,
 )
-from reference_impl._audit import audit_actor
-from reference_impl._auth import (
+from croupier.reference_impl._audit import audit_actor
+from croupier.reference_impl._auth import (
     Authenticator,
     ControlGuard,
     SandboxKey,
     client_cert_provider,
     duplicated_header,
 )
-from reference_impl._control import Sandbox
-from reference_impl._domain import DomainError, error_body
-from reference_impl._domain._errors import catalog_entry
-from reference_impl._domain._time import iso
-from reference_impl._event_chaos import chaos_page
-from reference_impl._lag import LagReport, lag_budget
-from reference_impl._metrics import MetricsMiddleware, Observability
-from reference_impl._platform import Answer, CallContext, Platform, request_hash
-from reference_impl._recorder import CONTROL_OPERATIONS, Recorder, RecordingMiddleware
-from reference_impl._render import dumps
-from reference_impl._schema_registry import REGISTRY_PREFIX, SchemaRegistry
-from reference_impl._store import Store
-from reference_impl._tls import CLIENT_CN
-from reference_impl._validation import OPENAPI_URI, SANDBOX_URI, BodyValidator, parse_json
+from croupier.reference_impl._control import Sandbox
+from croupier.reference_impl._domain import DomainError, error_body
+from croupier.reference_impl._domain._errors import catalog_entry
+from croupier.reference_impl._domain._time import iso
+from croupier.reference_impl._event_chaos import chaos_page
+from croupier.reference_impl._lag import LagReport, lag_budget
+from croupier.reference_impl._metrics import MetricsMiddleware, Observability
+from croupier.reference_impl._platform import Answer, CallContext, Platform, request_hash
+from croupier.reference_impl._recorder import CONTROL_OPERATIONS, Recorder, RecordingMiddleware
+from croupier.reference_impl._render import dumps
+from croupier.reference_impl._schema_registry import REGISTRY_PREFIX, SchemaRegistry
+from croupier.reference_impl._store import Store
+from croupier.reference_impl._tls import CLIENT_CN
+from croupier.reference_impl._validation import OPENAPI_URI, SANDBOX_URI, BodyValidator, parse_json
 
 __all__ = ["MAX_BODY_BYTES", "create_app", "route_set"]
 
@@ -735,7 +735,7 @@ def create_app(database_url: str, **options: Any) -> Any:
         await state.sandbox.seed()
         await registry.preload()
         if state.nats_url:
-            from reference_impl._relay import Relay
+            from croupier.reference_impl._relay import Relay
 
             state.relay = Relay(
                 state.store, state.nats_url, float(options.get("relay_interval", 0.2))

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, mapped_column
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import get_history
 
-from reference_impl._store import Base, Bonus, Control, Player, Pool
+from croupier.reference_impl._store import Base, Bonus, Control, Player, Pool
 
 __all__ = [
     "GENESIS",

@@ -25,8 +25,8 @@ def _group() -> None:
 async def _read(url: str) -> list[Any]:
     from sqlalchemy import inspect, select
 
-    from reference_impl._audit import AuditEntry
-    from reference_impl._store import Store
+    from croupier.reference_impl._audit import AuditEntry
+    from croupier.reference_impl._store import Store
 
     store = Store(url, pool_size=1)
     try:
@@ -55,8 +55,8 @@ def verify(
 
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from reference_impl._audit import verify_chain
-    from reference_impl._store import default_database_url
+    from croupier.reference_impl._audit import verify_chain
+    from croupier.reference_impl._store import default_database_url
 
     if output_format not in ("text", "json"):
         typer.echo("croupier: cannot run: --format must be text or json", err=True)

@@ -23,7 +23,7 @@ from croupier import (
     VerificationKey,
     verify_signature,
 )
-from reference_impl._domain import DomainError
+from croupier.reference_impl._domain import DomainError
 
 __all__ = [
     "BRANDS",

@@ -21,7 +21,7 @@ def app_factory():  # type: ignore[no-untyped-def]
     """Uvicorn app factory for worker processes: the database URL comes from the environment."""
     import os
 
-    from reference_impl._app import create_app
+    from croupier.reference_impl._app import create_app
 
     legacy = [k for k in os.environ.get(LEGACY_ENV, "").split(",") if k]
     return create_app(
@@ -108,9 +108,9 @@ def serve(
         SANDBOX_ROTATION_CREDENTIALS,
         load_contract,
     )
-    from reference_impl._auth import Authenticator
-    from reference_impl._protocol import PROTOCOL
-    from reference_impl._store import default_database_url
+    from croupier.reference_impl._auth import Authenticator
+    from croupier.reference_impl._protocol import PROTOCOL
+    from croupier.reference_impl._store import default_database_url
 
     load_contract()  # fail early (exit 2) when run outside a contract checkout
     url = db or default_database_url()
@@ -200,10 +200,10 @@ def serve(
         tls.update(
             ssl_ca_certs=client_ca,
             ssl_cert_reqs=ssl.CERT_REQUIRED,
-            http="reference_impl._tls:ClientCertProtocol",
+            http="croupier.reference_impl._tls:ClientCertProtocol",
         )
     uvicorn.run(
-        "reference_impl._command:app_factory",
+        "croupier.reference_impl._command:app_factory",
         factory=True,
         host=host,
         port=port,

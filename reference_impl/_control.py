@@ -17,8 +17,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from croupier import SANDBOX_CREDENTIALS, InvalidAmount, parse_amount
-from reference_impl._auth import CLIENTS
-from reference_impl._domain import (
+from croupier.reference_impl._auth import CLIENTS
+from croupier.reference_impl._domain import (
     DEFAULT_CONTRIBUTIONS,
     DomainError,
     Limits,
@@ -28,8 +28,8 @@ from reference_impl._domain import (
     parse_rate,
     utcnow,
 )
-from reference_impl._platform import DEFAULT_DEGRADATION, CallContext, Controls, Platform
-from reference_impl._render import (
+from croupier.reference_impl._platform import DEFAULT_DEGRADATION, CallContext, Controls, Platform
+from croupier.reference_impl._render import (
     balance_json,
     bonus_json,
     money,
@@ -37,8 +37,8 @@ from reference_impl._render import (
     pool_json,
     session_json,
 )
-from reference_impl._store import Bet, Bonus, Control, OutboxEvent, Player, Pool, Token
-from reference_impl._tenancy import DEFAULT_BRAND, DEFAULT_REGION
+from croupier.reference_impl._store import Bet, Bonus, Control, OutboxEvent, Player, Pool, Token
+from croupier.reference_impl._tenancy import DEFAULT_BRAND, DEFAULT_REGION
 
 __all__ = ["CLIENTS", "SEED_PLAYERS", "SEED_POOLS", "Sandbox"]
 

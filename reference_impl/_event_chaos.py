@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
-from reference_impl._store import OutboxEvent, Store, now_us
+from croupier.reference_impl._store import OutboxEvent, Store, now_us
 
 __all__ = [
     "DELIVERY_KINDS",

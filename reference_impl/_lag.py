@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from croupier import Contract, load_document
-from reference_impl._store import OutboxEvent, Store
+from croupier.reference_impl._store import OutboxEvent, Store
 
 __all__ = ["LAG_BUCKETS", "LagReport", "lag_budget"]
 

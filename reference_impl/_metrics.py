@@ -17,8 +17,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reference_impl._lag import LagReport
-from reference_impl._render import dumps
+from croupier.reference_impl._lag import LagReport
+from croupier.reference_impl._render import dumps
 
 __all__ = ["MetricsMiddleware", "Observability"]
 

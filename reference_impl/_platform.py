@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from croupier import Identity, InvalidAmount, parse_amount
-from reference_impl import _tenancy as tenancy
-from reference_impl._domain import (
+from croupier.reference_impl import _tenancy as tenancy
+from croupier.reference_impl._domain import (
     DEFAULT_CONTRIBUTIONS,
     BonusFunds,
     DomainError,
@@ -39,7 +39,7 @@ from reference_impl._domain import (
     period_bounds,
     utcnow,
 )
-from reference_impl._render import (
+from croupier.reference_impl._render import (
     balance_json,
     canonical_json,
     dumps,
@@ -47,7 +47,7 @@ from reference_impl._render import (
     pool_json,
     session_json,
 )
-from reference_impl._store import (
+from croupier.reference_impl._store import (
     Bet,
     Bonus,
     Control,

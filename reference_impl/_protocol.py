@@ -11,13 +11,13 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from croupier import new_trace_id
-from reference_impl._domain import error_body
-from reference_impl._render import dumps
+from croupier.reference_impl._domain import error_body
+from croupier.reference_impl._render import dumps
 
 __all__ = ["ErrorSchemaH11Protocol", "PROTOCOL"]
 
 # What `uvicorn.run(http=...)` takes: an import string survives the trip to worker processes.
-PROTOCOL = "reference_impl._protocol:ErrorSchemaH11Protocol"
+PROTOCOL = "croupier.reference_impl._protocol:ErrorSchemaH11Protocol"
 
 
 class ErrorSchemaH11Protocol(H11Protocol):

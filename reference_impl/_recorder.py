@@ -25,10 +25,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from croupier import Contract
-from reference_impl._control import Sandbox
-from reference_impl._domain import DomainError, error_body
-from reference_impl._render import dumps
-from reference_impl._scripts import (
+from croupier.reference_impl._control import Sandbox
+from croupier.reference_impl._domain import DomainError, error_body
+from croupier.reference_impl._render import dumps
+from croupier.reference_impl._scripts import (
     ANSWERING,
     BUILTIN_SCRIPTS,
     Firing,
@@ -36,7 +36,7 @@ from reference_impl._scripts import (
     ScriptError,
     builtin_script,
 )
-from reference_impl._store import Base, BigId, JSONText, Store
+from croupier.reference_impl._store import Base, BigId, JSONText, Store
 
 __all__ = [
     "CONTROL_OPERATIONS",

@@ -6,7 +6,7 @@ in the transaction that read them. Rows go out in commit order: the relay number
 committed rows first (`Store.sequence_outbox`) and publishes by that number, so a row
 committed late is published late, never skipped. One relay at a time publishes (SQLite's
 write lock, a PostgreSQL advisory lock), so per-player order holds with several workers.
-Delivery fault rules (`reference_impl._event_chaos`: duplicates, reordering across and
+Delivery fault rules (`croupier.reference_impl._event_chaos`: duplicates, reordering across and
 within players, delay, stall) exercise consumers.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from reference_impl._event_chaos import Delivery, delivery_rules, shuffle_across_players
-from reference_impl._store import Control, OutboxEvent, Store, now_us
+from croupier.reference_impl._event_chaos import Delivery, delivery_rules, shuffle_across_players
+from croupier.reference_impl._store import Control, OutboxEvent, Store, now_us
 
 __all__ = ["STREAM", "Relay", "shuffle_across_players", "subject_for"]
 

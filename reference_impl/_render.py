@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from croupier import format_minor
-from reference_impl._domain import DEFAULT_CONTRIBUTIONS, Limits, iso, render_rate
-from reference_impl._store import Bonus, Player, Pool, Session
+from croupier.reference_impl._domain import DEFAULT_CONTRIBUTIONS, Limits, iso, render_rate
+from croupier.reference_impl._store import Bonus, Player, Pool, Session
 
 __all__ = [
     "balance_json",

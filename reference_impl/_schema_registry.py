@@ -42,8 +42,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from croupier import Contract, bundle_event_schema
-from reference_impl._render import dumps
-from reference_impl._store import Base, BigId, JSONText, Store
+from croupier.reference_impl._render import dumps
+from croupier.reference_impl._store import Base, BigId, JSONText, Store
 
 __all__ = [
     "LEVELS",

@@ -56,7 +56,8 @@ def builtin_script(name: str) -> dict[str, Any]:
     """A built-in script by name (calm, default, storm), as data."""
     if name not in BUILTIN_SCRIPTS:
         raise ScriptError(f"no built-in script {name!r}; choose from {', '.join(BUILTIN_SCRIPTS)}")
-    text = resources.files("reference_impl").joinpath("scripts", f"{name}.yaml").read_text("utf-8")
+    scripts = resources.files("croupier.reference_impl").joinpath("scripts")
+    text = scripts.joinpath(f"{name}.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
     assert isinstance(data, dict)
     return data

@@ -274,7 +274,7 @@ class OutboxEvent(Base):
         BigInteger, nullable=True, server_default=FetchedValue()
     )
     # Wall-clock microseconds (never the sandbox clock): written, and published by the relay;
-    # their difference is the event's outbox-to-bus lag (`reference_impl._lag`).
+    # their difference is the event's outbox-to-bus lag (`croupier.reference_impl._lag`).
     created_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=now_us)
     published_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # The commit-ordered sequence number readers page by: NULL until `Store.sequence_outbox`

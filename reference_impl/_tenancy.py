@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from reference_impl._domain import DomainError
-from reference_impl._store import Player, Session
+from croupier.reference_impl._domain import DomainError
+from croupier.reference_impl._store import Player, Session
 
 __all__ = ["DEFAULT_BRAND", "DEFAULT_REGION", "player_visible", "session_visible"]
 

@@ -23,7 +23,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from reference_impl._domain import DomainError
+from croupier.reference_impl._domain import DomainError
 
 __all__ = ["MAX_DEPTH", "BodyValidator", "full_match_pattern", "parse_json"]
 

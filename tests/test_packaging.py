@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = {"croupier", "codegen", "conformance", "reference_impl"}
+PACKAGES = {"croupier"}
+# the repository's top-level code folders, mapped under croupier/ in the wheel
+SUBPACKAGES = ("codegen", "conformance", "reference_impl")
 # What `croupier lint`, `certify`, `compat` and `docs build` read, inside the package.
 BUNDLED = ("spec", "schemas", "releases", "docs")
 
@@ -42,6 +44,14 @@ def test_the_wheel_installs_only_our_packages(wheel: zipfile.ZipFile) -> None:
     assert tops - dist_info == PACKAGES  # no croupier-report/, tests/, bench/ …
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".db"))]
     assert not [n for n in names if n.split("/", 1)[0] in PACKAGES and "/site/" in n]
+    for sub in SUBPACKAGES:
+        shipped = {n for n in names if n.startswith(f"croupier/{sub}/") and n.endswith(".py")}
+        expected = {
+            f"croupier/{p.relative_to(REPO).as_posix()}"
+            for p in (REPO / sub).rglob("*.py")
+            if "__pycache__" not in p.parts
+        }
+        assert shipped == expected, sub
 
 
 def test_the_wheel_carries_the_contract_as_it_is_in_the_checkout(wheel: zipfile.ZipFile) -> None:

@@ -1,13 +1,13 @@
 """Certify: live checks of an implementation of the contract, with a verdict and evidence.
 
-May import `croupier`, Schemathesis, Hypothesis, httpx and rich; never `reference_impl` (the
-sandbox is started as a subprocess). Nothing imports it but `croupier.cli` (through `_command`)
-and the docs generator (through `scenario_catalog`).
+May import `croupier`, Schemathesis, Hypothesis, httpx and rich; never
+`croupier.reference_impl` (the sandbox is started as a subprocess). Nothing imports it but
+`croupier.cli` (through `_command`) and the docs generator (through `scenario_catalog`).
 """
 
-from conformance.certify._catalog import all_scenarios, check_catalog, scenario_catalog
-from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
-from conformance.certify._events import (
+from croupier.conformance.certify._catalog import all_scenarios, check_catalog, scenario_catalog
+from croupier.conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
+from croupier.conformance.certify._events import (
     CaseFinished,
     CaseStarted,
     CheckFailed,
@@ -20,10 +20,20 @@ from conformance.certify._events import (
     RunFinished,
     RunStarted,
 )
-from conformance.certify._model import CaseResult, Exchange, Finding, RunResult, Verdict
-from conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure, scenario
-from conformance.certify._reports import render_json, render_junit, render_markdown, write_reports
-from conformance.certify._target import TargetUnavailable
+from croupier.conformance.certify._model import CaseResult, Exchange, Finding, RunResult, Verdict
+from croupier.conformance.certify._registry import (
+    NotApplicable,
+    Scenario,
+    ScenarioFailure,
+    scenario,
+)
+from croupier.conformance.certify._reports import (
+    render_json,
+    render_junit,
+    render_markdown,
+    write_reports,
+)
+from croupier.conformance.certify._target import TargetUnavailable
 
 __all__ = [
     "CaseFinished",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.certify import (  # noqa: F401 - importing registers the scenarios
+from croupier.conformance.certify import (  # noqa: F401 - importing registers the scenarios
     _sc_bonus,
     _sc_conservation,
     _sc_delivery,
@@ -16,8 +16,8 @@ from conformance.certify import (  # noqa: F401 - importing registers the scenar
     _sc_protocol,
     _sc_rg,
 )
-from conformance.certify._checks import CHECKS
-from conformance.certify._registry import SCENARIOS, Scenario
+from croupier.conformance.certify._checks import CHECKS
+from croupier.conformance.certify._registry import SCENARIOS, Scenario
 
 __all__ = ["all_scenarios", "check_catalog", "scenario_catalog"]
 

@@ -145,12 +145,6 @@ def certify(
     _keep_hypothesis_out_of_the_current_folder()
     from rich.console import Console
 
-    from conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
-    from conformance.certify._fixtures import SANDBOX_KIT
-    from conformance.certify._profile import Profile, ProfileError, load_profile
-    from conformance.certify._reports import redact, render_json, write_reports
-    from conformance.certify._target import TargetUnavailable
-    from conformance.certify._terminal import TerminalReporter, summary_table
     from croupier import (
         SANDBOX_CREDENTIALS,
         ClientTls,
@@ -161,6 +155,17 @@ def certify(
         sandbox_server,
     )
     from croupier._console import announce_contract, need_extra
+    from croupier.conformance.certify._engine import (
+        PHASES,
+        CertifyOptions,
+        certify_target,
+        known_ids,
+    )
+    from croupier.conformance.certify._fixtures import SANDBOX_KIT
+    from croupier.conformance.certify._profile import Profile, ProfileError, load_profile
+    from croupier.conformance.certify._reports import redact, render_json, write_reports
+    from croupier.conformance.certify._target import TargetUnavailable
+    from croupier.conformance.certify._terminal import TerminalReporter, summary_table
 
     if output_format not in ("text", "json"):
         _die(f"--format must be text or json, not {output_format!r}")

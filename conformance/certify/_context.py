@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from conformance.certify._fixtures import Fixtures
-from conformance.certify._registry import NotApplicable, ScenarioFailure
-from conformance.certify._target import Reply, Target
 from croupier import (
     CURRENCY_EXPONENTS,
     Contract,
@@ -28,6 +25,9 @@ from croupier import (
     new_idempotency_key,
     parse_amount,
 )
+from croupier.conformance.certify._fixtures import Fixtures
+from croupier.conformance.certify._registry import NotApplicable, ScenarioFailure
+from croupier.conformance.certify._target import Reply, Target
 
 __all__ = ["DEMO_GAME", "Parker", "ScenarioContext", "parse_time", "rfc3339"]
 

@@ -17,16 +17,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.certify._checks import (
+from croupier import Contract, new_idempotency_key, new_trace_id, sign_request
+from croupier.conformance.certify._checks import (
     CHECKS,
     IDEMPOTENT_REPLAY_HEADER,
     ResponseView,
     is_contract_path,
 )
-from conformance.certify._events import EventBus, Progress
-from conformance.certify._model import CaseResult, Exchange, Finding, Verdict
-from conformance.certify._target import Target
-from croupier import Contract, new_idempotency_key, new_trace_id, sign_request
+from croupier.conformance.certify._events import EventBus, Progress
+from croupier.conformance.certify._model import CaseResult, Exchange, Finding, Verdict
+from croupier.conformance.certify._target import Target
 
 __all__ = ["BUILTIN_CHECKS", "contract_auth", "run_contract_phase"]
 

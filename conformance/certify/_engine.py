@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 
 import httpx
 
-from conformance.certify._catalog import all_scenarios
-from conformance.certify._checks import CHECKS
-from conformance.certify._context import ScenarioContext
-from conformance.certify._contract_phase import BUILTIN_CHECKS, run_contract_phase
-from conformance.certify._events import (
+from croupier import SANDBOX_CREDENTIALS, ClientTls, Contract, Credentials, __version__
+from croupier.conformance.certify._catalog import all_scenarios
+from croupier.conformance.certify._checks import CHECKS
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._contract_phase import BUILTIN_CHECKS, run_contract_phase
+from croupier.conformance.certify._events import (
     CaseFinished,
     CaseStarted,
     CheckFailed,
@@ -27,12 +28,11 @@ from conformance.certify._events import (
     RunFinished,
     RunStarted,
 )
-from conformance.certify._fixtures import Fixtures
-from conformance.certify._latency import LatencySettings, latency_ids, run_latency_phase
-from conformance.certify._model import CaseResult, Finding, RunResult, Verdict
-from conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
-from conformance.certify._target import ConnectionSettings, Target, TargetUnavailable
-from croupier import SANDBOX_CREDENTIALS, ClientTls, Contract, Credentials, __version__
+from croupier.conformance.certify._fixtures import Fixtures
+from croupier.conformance.certify._latency import LatencySettings, latency_ids, run_latency_phase
+from croupier.conformance.certify._model import CaseResult, Finding, RunResult, Verdict
+from croupier.conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
+from croupier.conformance.certify._target import ConnectionSettings, Target, TargetUnavailable
 
 __all__ = ["PHASES", "CertifyOptions", "TargetUnavailable", "certify_target", "known_ids"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from conformance.certify._model import CaseResult, Exchange, Finding, RunResult
+from croupier.conformance.certify._model import CaseResult, Exchange, Finding, RunResult
 
 __all__ = [
     "CaseFinished",

@@ -21,12 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._events import CaseFinished, CaseStarted, EventBus
-from conformance.certify._model import CaseResult, Finding, Verdict
-from conformance.certify._registry import NotApplicable
-from conformance.certify._target import Reply
 from croupier import Contract, new_trace_id
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._events import CaseFinished, CaseStarted, EventBus
+from croupier.conformance.certify._model import CaseResult, Finding, Verdict
+from croupier.conformance.certify._registry import NotApplicable
+from croupier.conformance.certify._target import Reply
 
 __all__ = [
     "LatencySettings",

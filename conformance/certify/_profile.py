@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from conformance.certify._fixtures import FixtureError, Fixtures, parse_fixtures
-from conformance.certify._target import ConnectionSettings, OAuthClient
 from croupier import ALL_SCOPES, Credentials
+from croupier.conformance.certify._fixtures import FixtureError, Fixtures, parse_fixtures
+from croupier.conformance.certify._target import ConnectionSettings, OAuthClient
 
 __all__ = ["PROFILE_KEYS", "Profile", "ProfileError", "load_profile", "parse_profile"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from croupier._registry import Registry
 
 if TYPE_CHECKING:
-    from conformance.certify._context import ScenarioContext
+    from croupier.conformance.certify._context import ScenarioContext
 
 __all__ = ["SCENARIOS", "NotApplicable", "Scenario", "ScenarioFailure", "scenario"]
 

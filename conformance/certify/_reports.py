@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from conformance.certify._model import CaseResult, RunResult, Verdict
+from croupier.conformance.certify._model import CaseResult, RunResult, Verdict
 
 __all__ = ["redact", "render_json", "render_junit", "render_markdown", "write_reports"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conformance.certify._context import ScenarioContext, rfc3339
-from conformance.certify._registry import scenario
+from croupier.conformance.certify._context import ScenarioContext, rfc3339
+from croupier.conformance.certify._registry import scenario
 
 __all__: list[str] = []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import NotApplicable, ScenarioFailure, scenario
 from croupier import format_minor
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import NotApplicable, ScenarioFailure, scenario
 
 __all__: list[str] = []
 

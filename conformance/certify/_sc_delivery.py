@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import NotApplicable, scenario
 from croupier._contract import Contract, load_document
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import NotApplicable, scenario
 
 __all__: list[str] = []
 

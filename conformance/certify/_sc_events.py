@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import scenario
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import scenario
 
 __all__: list[str] = []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import scenario
-from conformance.certify._target import Reply
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import scenario
+from croupier.conformance.certify._target import Reply
 
 __all__: list[str] = []
 

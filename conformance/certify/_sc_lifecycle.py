@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import scenario
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import scenario
 
 __all__: list[str] = []
 

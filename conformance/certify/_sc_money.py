@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import NotApplicable, scenario
 from croupier import CURRENCY_EXPONENTS, format_minor
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import NotApplicable, scenario
 
 __all__: list[str] = []
 

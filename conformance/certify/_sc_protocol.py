@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import scenario
 from croupier import sign_request
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import scenario
 
 __all__: list[str] = []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conformance.certify._context import ScenarioContext, parse_time
-from conformance.certify._registry import NotApplicable, scenario
 from croupier import format_minor
+from croupier.conformance.certify._context import ScenarioContext, parse_time
+from croupier.conformance.certify._registry import NotApplicable, scenario
 
 __all__: list[str] = []
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
-from conformance.certify._checks import ResponseView, run_response_checks
-from conformance.certify._events import EventBus, RequestSent
-from conformance.certify._model import Exchange, Finding
 from croupier import ALL_SCOPES, ClientTls, Contract, ContractClient, Credentials
+from croupier.conformance.certify._checks import ResponseView, run_response_checks
+from croupier.conformance.certify._events import EventBus, RequestSent
+from croupier.conformance.certify._model import Exchange, Finding
 
 __all__ = ["ConnectionSettings", "OAuthClient", "Reply", "Target", "TargetUnavailable"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.certify._events import (
+from croupier.conformance.certify._events import (
     CaseFinished,
     CaseStarted,
     CheckFailed,
@@ -15,7 +15,7 @@ from conformance.certify._events import (
     RequestSent,
     RunStarted,
 )
-from conformance.certify._model import RunResult, Verdict
+from croupier.conformance.certify._model import RunResult, Verdict
 
 __all__ = ["TerminalReporter", "summary_table"]
 

@@ -5,14 +5,18 @@ nothing imports it but `croupier.cli` (through `_command`) and the docs generato
 (through `rule_catalog`).
 """
 
-from conformance.compat._avro import compare_avro
-from conformance.compat._compare import MODES, CompatResult, compare_loaded
-from conformance.compat._jsonschema import POLICIES, compare_jsonschema, jsonschema_differences
-from conformance.compat._loader import CompatError, Loaded, load_argument
-from conformance.compat._openapi import diff_openapi, explain
-from conformance.compat._registry import RULES, Change, Finding, rule_catalog
-from conformance.compat._report import FORMATS, render
-from conformance.compat._semver import declared_bump, parse_version, required_bump
+from croupier.conformance.compat._avro import compare_avro
+from croupier.conformance.compat._compare import MODES, CompatResult, compare_loaded
+from croupier.conformance.compat._jsonschema import (
+    POLICIES,
+    compare_jsonschema,
+    jsonschema_differences,
+)
+from croupier.conformance.compat._loader import CompatError, Loaded, load_argument
+from croupier.conformance.compat._openapi import diff_openapi, explain
+from croupier.conformance.compat._registry import RULES, Change, Finding, rule_catalog
+from croupier.conformance.compat._report import FORMATS, render
+from croupier.conformance.compat._semver import declared_bump, parse_version, required_bump
 
 __all__ = [
     "Change",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.compat._registry import ERR, Finding
+from croupier.conformance.compat._registry import ERR, Finding
 
 __all__ = ["AvroError", "compare_avro"]
 

@@ -14,8 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance.compat._keywords import BOTH, KEYWORD_KINDS, NARROWS, NEUTRAL, SEMANTIC, WIDENS
-from conformance.compat._registry import ERR, INFO, WARN, Change, Says, rule, show, where
+from croupier.conformance.compat._keywords import (
+    BOTH,
+    KEYWORD_KINDS,
+    NARROWS,
+    NEUTRAL,
+    SEMANTIC,
+    WIDENS,
+)
+from croupier.conformance.compat._registry import ERR, INFO, WARN, Change, Says, rule, show, where
 
 __all__ = ["KEYWORD_RULES"]
 

@@ -8,7 +8,7 @@ category `policy`, so they gate a merge only under `--check-policy`.
 
 from __future__ import annotations
 
-from conformance.compat._registry import ERR, INFO, Change, Says, rule, show
+from croupier.conformance.compat._registry import ERR, INFO, Change, Says, rule, show
 
 __all__: list[str] = []
 

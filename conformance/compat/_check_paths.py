@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.compat._registry import ERR, INFO, Change, Says, rule
+from croupier.conformance.compat._registry import ERR, INFO, Change, Says, rule
 
 __all__: list[str] = []
 

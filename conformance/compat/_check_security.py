@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.compat._registry import ERR, INFO, Change, Says, rule, show
+from croupier.conformance.compat._registry import ERR, INFO, Change, Says, rule, show
 
 __all__: list[str] = []
 

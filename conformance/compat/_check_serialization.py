@@ -5,7 +5,7 @@ Parameter defaults are here too; body and property defaults are keyword rules (`
 
 from __future__ import annotations
 
-from conformance.compat._registry import ERR, INFO, WARN, Change, Says, rule, show, where
+from croupier.conformance.compat._registry import ERR, INFO, WARN, Change, Says, rule, show, where
 
 __all__: list[str] = []
 

@@ -63,11 +63,11 @@ def compat(
     import datetime as dt
     import tempfile
 
-    from conformance.compat._compare import compare_loaded
-    from conformance.compat._loader import CompatError, load_argument
-    from conformance.compat._registry import LEVELS
-    from conformance.compat._report import FORMATS, render
     from croupier._contract import ContractError
+    from croupier.conformance.compat._compare import compare_loaded
+    from croupier.conformance.compat._loader import CompatError, load_argument
+    from croupier.conformance.compat._registry import LEVELS
+    from croupier.conformance.compat._report import FORMATS, render
 
     if format not in FORMATS:
         raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
@@ -109,7 +109,7 @@ def _read_levels(path: Path) -> dict[str, str]:
 
     import yaml
 
-    from conformance.compat._loader import CompatError
+    from croupier.conformance.compat._loader import CompatError
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -124,8 +124,8 @@ def _read_levels(path: Path) -> dict[str, str]:
 
 
 def _describe_bundled(arg: str) -> str:
-    from conformance.compat._loader import bundled_contract
     from croupier._contract import ContractLocation
+    from croupier.conformance.compat._loader import bundled_contract
 
     root = bundled_contract(arg.partition(":")[2])
     return ContractLocation(root, "bundled" if "_bundled" in root.parts else "source").describe()

@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.compat._avro import AvroError, compare_avro
-from conformance.compat._jsonschema import POLICIES, compare_jsonschema
-from conformance.compat._loader import CompatError, Loaded
-from conformance.compat._openapi import diff_openapi, explain
-from conformance.compat._registry import ERR, INFO, LEVELS, WARN, Change, Finding
-from conformance.compat._semver import (
+from croupier.conformance.compat._avro import AvroError, compare_avro
+from croupier.conformance.compat._jsonschema import POLICIES, compare_jsonschema
+from croupier.conformance.compat._loader import CompatError, Loaded
+from croupier.conformance.compat._openapi import diff_openapi, explain
+from croupier.conformance.compat._registry import ERR, INFO, LEVELS, WARN, Change, Finding
+from croupier.conformance.compat._semver import (
     declared_bump,
     event_version_changes,
     http_version_changes,
@@ -207,7 +207,7 @@ def compare_loaded(
         declared = declared_bump(bv, rv) if bv != "None" else "none"
     else:
         declared = "none"
-    from conformance.compat._registry import RULES
+    from croupier.conformance.compat._registry import RULES
 
     return CompatResult(
         findings=findings,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.compat._registry import ERR, INFO, WARN, Finding
+from croupier.conformance.compat._registry import ERR, INFO, WARN, Finding
 
 __all__ = ["DIFFERENCE_TYPES", "POLICIES", "compare_jsonschema", "jsonschema_differences"]
 

@@ -215,7 +215,7 @@ def load_argument(arg: str, forced: str | None, workdir: Path | None = None) -> 
     if forced is not None and forced not in TYPES:
         raise CompatError(f"--type must be one of {', '.join(TYPES)}, not {forced!r}")
     if arg.startswith("registry:"):
-        from conformance.compat._registry_source import load_registry
+        from croupier.conformance.compat._registry_source import load_registry
 
         return load_registry(arg, forced)
     if arg.startswith("git:"):

@@ -13,15 +13,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.compat._keywords import BOTH, KEYWORD_KINDS, NARROWS, WIDENS, compare_keywords
-from conformance.compat._lifecycle import (
+from croupier.conformance.compat._keywords import (
+    BOTH,
+    KEYWORD_KINDS,
+    NARROWS,
+    WIDENS,
+    compare_keywords,
+)
+from croupier.conformance.compat._lifecycle import (
     lifecycle_changes,
     parse_sunset,
     schema_lifecycle,
     unstable,
 )
-from conformance.compat._registry import Change, Finding, rules_for
-from conformance.compat._security import (
+from croupier.conformance.compat._registry import Change, Finding, rules_for
+from croupier.conformance.compat._security import (
     alternatives,
     requirement_changes,
     scheme_changes,

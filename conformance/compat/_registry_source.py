@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from conformance.compat._loader import CompatError, Loaded
+from croupier.conformance.compat._loader import CompatError, Loaded
 
 __all__ = ["PREFIX", "load_registry"]
 

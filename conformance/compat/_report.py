@@ -6,9 +6,9 @@ import datetime as dt
 import json
 from xml.etree import ElementTree as ET
 
-from conformance.compat._compare import CompatResult
-from conformance.compat._positions import locate
-from conformance.compat._registry import ERR, INFO, RULES, WARN, Finding
+from croupier.conformance.compat._compare import CompatResult
+from croupier.conformance.compat._positions import locate
+from croupier.conformance.compat._registry import ERR, INFO, RULES, WARN, Finding
 
 __all__ = ["FORMATS", "render"]
 

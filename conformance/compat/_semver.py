@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.compat._registry import ERR, INFO, WARN, Change, Finding, Says, rule, show
+from croupier.conformance.compat._registry import ERR, INFO, WARN, Change, Finding, Says, rule, show
 
 __all__ = [
     "BUMP_ORDER",

@@ -3,8 +3,8 @@
 Imports only `croupier` (the core). `rule_catalog()` is what the docs site lists.
 """
 
-from conformance.lint._engine import configured_levels, lint_contract
-from conformance.lint._registry import (
+from croupier.conformance.lint._engine import configured_levels, lint_contract
+from croupier.conformance.lint._registry import (
     ERR,
     INFO,
     LEVELS,

@@ -38,11 +38,11 @@ def lint(
     ] = False,
 ) -> None:
     """Lint the contract: structure, then the house rules. Exit 1 on ERR findings."""
-    from conformance.lint._engine import lint_contract
-    from conformance.lint._registry import ERR, WARN
-    from conformance.lint._report import render
     from croupier._console import announce_contract, fail, write_report
     from croupier._contract import ContractError
+    from croupier.conformance.lint._engine import lint_contract
+    from croupier.conformance.lint._registry import ERR, WARN
+    from croupier.conformance.lint._report import render
 
     base = announce_contract("lint", root).root
     try:

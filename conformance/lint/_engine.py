@@ -7,10 +7,10 @@ import os
 import tomllib
 from pathlib import Path
 
-from conformance.lint._context import LintContext
-from conformance.lint._positions import locate
-from conformance.lint._registry import LEVELS, RULES, Finding
 from croupier._contract import ContractError, load_contract
+from croupier.conformance.lint._context import LintContext
+from croupier.conformance.lint._positions import locate
+from croupier.conformance.lint._registry import LEVELS, RULES, Finding
 
 __all__ = ["OFF", "configured_levels", "lint_contract"]
 

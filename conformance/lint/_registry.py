@@ -96,7 +96,7 @@ def rule_catalog() -> list[dict[str, str]]:
 
 
 # The set of rule modules, in one place. Each import registers its rules.
-from conformance.lint import (  # noqa: E402, F401
+from croupier.conformance.lint import (  # noqa: E402, F401
     _rules_asyncapi,
     _rules_errors,
     _rules_events,

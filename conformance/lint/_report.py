@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from conformance.lint._registry import ERR, INFO, RULES, WARN, Finding
+from croupier.conformance.lint._registry import ERR, INFO, RULES, WARN, Finding
 
 __all__ = ["FORMATS", "render"]
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conformance.lint._context import LintContext, pointer
-from conformance.lint._registry import ERR, Hit, rule
 from croupier._contract import ContractError, load_document
+from croupier.conformance.lint._context import LintContext, pointer
+from croupier.conformance.lint._registry import ERR, Hit, rule
 
 __all__: list[str] = []
 

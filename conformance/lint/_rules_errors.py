@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.lint._context import LintContext, pointer
-from conformance.lint._registry import ERR, Hit, rule
+from croupier.conformance.lint._context import LintContext, pointer
+from croupier.conformance.lint._registry import ERR, Hit, rule
 
 __all__: list[str] = []
 

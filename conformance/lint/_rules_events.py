@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.lint._context import LintContext, pointer
-from conformance.lint._registry import ERR, Hit, rule
 from croupier._contract import SCHEMA_BASE_URI
+from croupier.conformance.lint._context import LintContext, pointer
+from croupier.conformance.lint._registry import ERR, Hit, rule
 
 __all__: list[str] = []
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.lint._context import LintContext, Operation, pointer, walk_schemas
-from conformance.lint._registry import ERR, Hit, rule
+from croupier.conformance.lint._context import LintContext, Operation, pointer, walk_schemas
+from croupier.conformance.lint._registry import ERR, Hit, rule
 
 __all__: list[str] = []
 

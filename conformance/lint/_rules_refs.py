@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conformance.lint._context import LintContext, pointer
-from conformance.lint._registry import ERR, Hit, rule
 from croupier._contract import SCHEMA_BASE_URI, ContractError, load_document
+from croupier.conformance.lint._context import LintContext, pointer
+from croupier.conformance.lint._registry import ERR, Hit, rule
 
 __all__: list[str] = []
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.lint._context import LintContext, pointer, walk_schemas
-from conformance.lint._registry import ERR, WARN, Hit, rule
+from croupier.conformance.lint._context import LintContext, pointer, walk_schemas
+from croupier.conformance.lint._registry import ERR, WARN, Hit, rule
 
 __all__: list[str] = []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.provider import (  # noqa: F401  (registration happens on import)
+from croupier.conformance.provider import (  # noqa: F401  (registration happens on import)
     _checks_contract,
     _checks_headers,
     _checks_lifecycle,
@@ -10,7 +10,7 @@ from conformance.provider import (  # noqa: F401  (registration happens on impor
     _checks_payloads,
     _checks_retries,
 )
-from conformance.provider._registry import Check, registered
+from croupier.conformance.provider._registry import Check, registered
 
 __all__ = ["SUBJECTS", "all_checks", "check_catalog"]
 

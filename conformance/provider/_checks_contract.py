@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.provider._context import JudgeContext
-from conformance.provider._registry import WARN, Finding, check
+from croupier.conformance.provider._context import JudgeContext
+from croupier.conformance.provider._registry import WARN, Finding, check
 
 __all__: list[str] = []
 

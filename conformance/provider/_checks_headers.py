@@ -6,8 +6,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from conformance.provider._context import JudgeContext
-from conformance.provider._registry import Finding, check
+from croupier.conformance.provider._context import JudgeContext
+from croupier.conformance.provider._registry import Finding, check
 
 __all__: list[str] = []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from conformance.provider._context import JudgeContext
-from conformance.provider._registry import Finding, check
-from conformance.provider._traffic import Exchange
+from croupier.conformance.provider._context import JudgeContext
+from croupier.conformance.provider._registry import Finding, check
+from croupier.conformance.provider._traffic import Exchange
 
 __all__: list[str] = []
 

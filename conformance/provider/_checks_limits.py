@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from conformance.provider._context import JudgeContext
-from conformance.provider._registry import Finding, check
-from conformance.provider._traffic import Exchange
+from croupier.conformance.provider._context import JudgeContext
+from croupier.conformance.provider._registry import Finding, check
+from croupier.conformance.provider._traffic import Exchange
 
 __all__: list[str] = []
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from conformance.provider._context import JudgeContext
-from conformance.provider._registry import Finding, check
 from croupier import InvalidAmount, parse_amount
+from croupier.conformance.provider._context import JudgeContext
+from croupier.conformance.provider._registry import Finding, check
 
 __all__: list[str] = []
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.provider._context import JudgeContext, chain_key
-from conformance.provider._registry import Finding, check
-from conformance.provider._traffic import Exchange
+from croupier.conformance.provider._context import JudgeContext, chain_key
+from croupier.conformance.provider._registry import Finding, check
+from croupier.conformance.provider._traffic import Exchange
 
 __all__: list[str] = []
 

@@ -75,13 +75,6 @@ def certify_provider(
     import httpx
     from rich.console import Console
 
-    from conformance.provider._catalog import all_checks
-    from conformance.provider._context import JudgeSettings
-    from conformance.provider._judge import judge
-    from conformance.provider._reports import render_json, write_reports
-    from conformance.provider._simulator import FLAWS, ProviderSimulator, SimulatorOptions
-    from conformance.provider._traffic import TrafficError, load_traffic, parse_traffic
-    from conformance.provider._window import SessionWindow, WindowError, script_body
     from croupier import (
         SANDBOX_CREDENTIALS,
         ContractClient,
@@ -90,6 +83,13 @@ def certify_provider(
         load_contract,
         sandbox_server,
     )
+    from croupier.conformance.provider._catalog import all_checks
+    from croupier.conformance.provider._context import JudgeSettings
+    from croupier.conformance.provider._judge import judge
+    from croupier.conformance.provider._reports import render_json, write_reports
+    from croupier.conformance.provider._simulator import FLAWS, ProviderSimulator, SimulatorOptions
+    from croupier.conformance.provider._traffic import TrafficError, load_traffic, parse_traffic
+    from croupier.conformance.provider._window import SessionWindow, WindowError, script_body
 
     name = "certify-provider"
     if sandbox:
@@ -240,8 +240,8 @@ def provider_sim(
     """Play rounds against a platform as a well-behaved game server (or a broken one)."""
     import httpx
 
-    from conformance.provider._simulator import FLAWS, ProviderSimulator, SimulatorOptions
     from croupier import SANDBOX_CREDENTIALS, ContractClient, Credentials
+    from croupier.conformance.provider._simulator import FLAWS, ProviderSimulator, SimulatorOptions
 
     name = "provider-sim"
     if output_format not in ("text", "json"):
@@ -296,8 +296,8 @@ def proxy(
     import httpx
     import uvicorn
 
-    from conformance.provider._proxy import ValidatingProxy
     from croupier import ContractError, load_contract
+    from croupier.conformance.provider._proxy import ValidatingProxy
 
     try:
         contract = load_contract()

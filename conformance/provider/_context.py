@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from conformance.provider._traffic import Exchange
 from croupier import Contract
+from croupier.conformance.provider._traffic import Exchange
 
 __all__ = ["JudgeContext", "JudgeSettings", "chain_key"]
 

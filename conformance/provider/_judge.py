@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from conformance.provider._catalog import all_checks
-from conformance.provider._context import JudgeContext, JudgeSettings
-from conformance.provider._registry import ERR, Finding
-from conformance.provider._traffic import Exchange
 from croupier import Contract
+from croupier.conformance.provider._catalog import all_checks
+from croupier.conformance.provider._context import JudgeContext, JudgeSettings
+from croupier.conformance.provider._registry import ERR, Finding
+from croupier.conformance.provider._traffic import Exchange
 
 __all__ = ["CheckResult", "ProviderRun", "Verdict", "judge"]
 

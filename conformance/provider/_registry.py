@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conformance.provider._context import JudgeContext
+    from croupier.conformance.provider._context import JudgeContext
 
 __all__ = ["ERR", "WARN", "Check", "Finding", "check", "registered"]
 

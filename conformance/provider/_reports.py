@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from conformance.provider._judge import ProviderRun, Verdict
+from croupier.conformance.provider._judge import ProviderRun, Verdict
 
 __all__ = ["render_json", "render_junit", "render_markdown", "write_reports"]
 

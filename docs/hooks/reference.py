@@ -1,6 +1,6 @@
 """MkDocs hook: add the reference pages generated from the contract, and settle the nav.
 
-Thin on purpose: the pages come from `codegen._docs_pages` (pure, unit-tested). This hook
+Thin on purpose: the pages come from `croupier.codegen._docs_pages` (pure, unit-tested). This hook
 (1) expands the API and event nav placeholders into one entry per page, (2) expands `*`
 patterns (a pattern that matches nothing is a warning, so `--strict` fails), and (3) adds the
 generated pages as virtual files.
@@ -34,7 +34,7 @@ def _load(config: Any) -> Any:
 
 
 def _expand(items: list[Any], docs_dir: Path, contract: Any, missing: list[str]) -> list[Any]:
-    from codegen._docs_pages import reference_nav
+    from croupier.codegen._docs_pages import reference_nav
 
     out: list[Any] = []
     for item in items:
@@ -79,7 +79,7 @@ def on_files(files: Any, config: Any) -> Any:
     """Add every generated reference page as a virtual file."""
     from mkdocs.structure.files import File
 
-    from codegen._docs_pages import load_catalogs, reference_pages
+    from croupier.codegen._docs_pages import load_catalogs, reference_pages
 
     catalogs = load_catalogs()
     for catalog in catalogs:
@@ -100,7 +100,7 @@ def on_files(files: Any, config: Any) -> Any:
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
     """Rebuild on edits of the page builder too (it lives in the package, not beside mkdocs.yml)."""
-    import codegen._docs_pages as pages
+    import croupier.codegen._docs_pages as pages
 
     server.watch(pages.__file__)
     return server

@@ -3,17 +3,17 @@
 Imports only `croupier` and the standard library: no storage, no HTTP.
 """
 
-from reference_impl._domain._bonus import (
+from croupier.reference_impl._domain._bonus import (
     DEFAULT_CONTRIBUTIONS,
     BonusFunds,
     fund_stake,
     wagering_contribution,
 )
-from reference_impl._domain._errors import DomainError, error_body
-from reference_impl._domain._events import make_event, new_id
-from reference_impl._domain._games import GAMES, game_type
-from reference_impl._domain._jackpot import jackpot_contribution, parse_rate, render_rate
-from reference_impl._domain._rg import (
+from croupier.reference_impl._domain._errors import DomainError, error_body
+from croupier.reference_impl._domain._events import make_event, new_id
+from croupier.reference_impl._domain._games import GAMES, game_type
+from croupier.reference_impl._domain._jackpot import jackpot_contribution, parse_rate, render_rate
+from croupier.reference_impl._domain._rg import (
     RG_ORDER,
     Limits,
     LimitState,
@@ -21,7 +21,7 @@ from reference_impl._domain._rg import (
     evaluate_rg,
     period_bounds,
 )
-from reference_impl._domain._time import iso, parse_iso, utcnow
+from croupier.reference_impl._domain._time import iso, parse_iso, utcnow
 
 __all__ = [
     "DEFAULT_CONTRIBUTIONS",

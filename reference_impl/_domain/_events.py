@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from reference_impl._domain._time import iso
+from croupier.reference_impl._domain._time import iso
 
 __all__ = ["SCHEMA_VERSION", "make_event", "new_id"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from reference_impl._domain._time import iso, parse_iso
+from croupier.reference_impl._domain._time import iso, parse_iso
 
 __all__ = ["RG_ORDER", "LimitState", "Limits", "RgVerdict", "evaluate_rg", "period_bounds"]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from codegen import asyncapi_document, delivery_facts, load_settings
-from codegen._docs_asyncapi import asyncapi_page
 from croupier import load_contract, load_document
 from croupier.cli import app
-from reference_impl._relay import subject_for
+from croupier.codegen import asyncapi_document, delivery_facts, load_settings
+from croupier.codegen._docs_asyncapi import asyncapi_page
+from croupier.reference_impl._relay import subject_for
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract(REPO)

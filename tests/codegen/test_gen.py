@@ -14,13 +14,13 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from typer.testing import CliRunner
 
-import codegen
-import codegen.generated.contract as http_models
-import codegen.generated.events as event_models
-import codegen.generated.sandbox as sandbox_models
-from codegen import event_model_names, generate_all, normalise_event, stale_files
+import croupier.codegen
+import croupier.codegen.generated.contract as http_models
+import croupier.codegen.generated.events as event_models
+import croupier.codegen.generated.sandbox as sandbox_models
 from croupier import Contract, load_contract, load_document
 from croupier.cli import app
+from croupier.codegen import event_model_names, generate_all, normalise_event, stale_files
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -244,8 +244,8 @@ def test_nullable_fields_are_null_first_unions_with_default_null() -> None:
 
 
 def test_public_surface() -> None:
-    assert codegen.__all__ == sorted(codegen.__all__)
-    assert codegen.__all__ == [
+    assert croupier.codegen.__all__ == sorted(croupier.codegen.__all__)
+    assert croupier.codegen.__all__ == [
         "GenSettings",
         "asyncapi_document",
         "avro_schema_for",

@@ -44,9 +44,9 @@ def test_help_and_version_import_no_command_module() -> None:
     # What keeps `croupier --help` fast (bench/cli_startup_bench.py measures it): the listing
     # reads each command's docstring from its source; its module loads only to run it.
     heavy = [
-        "codegen",
-        "conformance",
-        "reference_impl",
+        "croupier.codegen",
+        "croupier.conformance",
+        "croupier.reference_impl",
         "httpx",
         "jsonschema",
         "schemathesis",

@@ -14,7 +14,8 @@ from croupier import ContractError, bundle_openapi, contract_root, load_contract
 def test_public_surface_is_the_sorted_all() -> None:
     assert croupier.__all__ == sorted(croupier.__all__)
     public = {name for name in dir(croupier) if not name.startswith("_")}
-    modules = {"cli", "pytest_plugin"}  # submodules importable by name, not part of __all__
+    # submodules and subpackages importable by name, not part of __all__
+    modules = {"cli", "pytest_plugin", "codegen", "conformance", "reference_impl"}
     assert public - modules - set(croupier.__all__) == set()
 
 

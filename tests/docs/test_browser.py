@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen import _docs_pages as pages
 from croupier import load_contract
+from croupier.codegen import _docs_pages as pages
 
 from .conftest import ROOT
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from codegen import _docs_pages as pages
 from croupier import load_contract
+from croupier.codegen import _docs_pages as pages
 
 ROOT = Path(__file__).resolve().parents[2]
 

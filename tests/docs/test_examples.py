@@ -22,7 +22,7 @@ from croupier import (
     sign_request,
     verify_signature,
 )
-from reference_impl._auth import SANDBOX_ED25519_PUBLIC_PEM
+from croupier.reference_impl._auth import SANDBOX_ED25519_PUBLIC_PEM
 
 from .conftest import ROOT, build_env
 

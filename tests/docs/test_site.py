@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from codegen import _docs_pages as pages
 from croupier import load_contract
+from croupier.codegen import _docs_pages as pages
 
 from ._html import parse, target_file, text_of
 from .conftest import ROOT

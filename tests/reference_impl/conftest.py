@@ -18,7 +18,7 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from croupier import ContractClient, load_contract
-from reference_impl import create_app
+from croupier.reference_impl import create_app
 
 with warnings.catch_warnings():
     # Starlette nags about httpx vs httpx2; the TestClient works the same.

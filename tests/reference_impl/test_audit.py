@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from croupier.cli import app as cli_app
-from reference_impl import create_app
+from croupier.reference_impl import create_app
 
 from .conftest import CONTRACT, PG_ENV, TestClient, check_response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from reference_impl import create_app
+from croupier.reference_impl import create_app
 
 from .conftest import CONTRACT, TestClient, authorize, balance, events, open_session, settle
 from .test_rg_bonus_jackpot import eur, issue_bonus, set_limits

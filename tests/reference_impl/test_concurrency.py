@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from croupier import ContractClient, sandbox_server
-from reference_impl._store import LedgerEntry, Player
+from croupier.reference_impl._store import LedgerEntry, Player
 
 pytestmark = pytest.mark.slow
 
@@ -147,7 +147,7 @@ def test_two_hundred_bets_for_a_hundred_stakes(server):
 
 
 def test_serve_uses_a_local_sqlite_file_by_default(tmp_path: Path):
-    from reference_impl._store import default_database_url
+    from croupier.reference_impl._store import default_database_url
 
     url = default_database_url(tmp_path / ".croupier")
     assert url.startswith("sqlite+aiosqlite:///") and url.endswith("/.croupier/sandbox.db")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from reference_impl import create_app, route_set
-from reference_impl._app import operations
+from croupier.reference_impl import create_app, route_set
+from croupier.reference_impl._app import operations
 
 from .conftest import CONTRACT
 
@@ -23,9 +23,10 @@ def test_routes_equal_contract_and_sandbox_operations(tmp_path):
 
 
 def test_public_surface():
-    import reference_impl
+    import croupier.reference_impl
 
-    assert reference_impl.__all__ == sorted(reference_impl.__all__) == ["create_app", "route_set"]
+    surface = croupier.reference_impl.__all__
+    assert surface == sorted(surface) == ["create_app", "route_set"]
 
 
 def test_openapi_documents_are_the_bundled_contract(http):

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from croupier import ContractClient
 from croupier.cli import app as cli_app
-from reference_impl import create_app
+from croupier.reference_impl import create_app
 
 from .conftest import CONTRACT, TestClient, check_response
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from croupier import ContractClient
-from reference_impl._event_chaos import Delivery, delivery_rules, reorder_within_player
-from reference_impl._store import now_us
+from croupier.reference_impl._event_chaos import Delivery, delivery_rules, reorder_within_player
+from croupier.reference_impl._store import now_us
 
 from .conftest import TestClient, authorize, open_session
 from .test_faults import _consume, _play, _players, _pump, relayed  # noqa: F401 (fixture)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from croupier import ContractClient
-from reference_impl import create_app
-from reference_impl._relay import STREAM
+from croupier.reference_impl import create_app
+from croupier.reference_impl._relay import STREAM
 
 from .conftest import CONTRACT, TestClient, authorize, balance, check_response, events, open_session
 from .test_relay import NATS_ENV

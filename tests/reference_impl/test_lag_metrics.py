@@ -12,8 +12,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from croupier import ContractClient
-from reference_impl import create_app
-from reference_impl._store import OutboxEvent, Store
+from croupier.reference_impl import create_app
+from croupier.reference_impl._store import OutboxEvent, Store
 
 from .conftest import CONTRACT, TestClient, check_response, open_session
 

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import func, select
 
 from croupier import ContractClient
-from reference_impl import create_app
-from reference_impl._control import SEED_PLAYERS, Sandbox
-from reference_impl._platform import Platform
-from reference_impl._store import Control, Player, Store
+from croupier.reference_impl import create_app
+from croupier.reference_impl._control import SEED_PLAYERS, Sandbox
+from croupier.reference_impl._platform import Platform
+from croupier.reference_impl._store import Control, Player, Store
 
 from .conftest import (
     CONTRACT,

@@ -134,8 +134,8 @@ def test_no_certificate_or_one_of_another_ca_gets_no_connection(pki, base, who):
 def test_certify_presents_the_client_certificate(pki, database_url, base):
     if not database_url.startswith("sqlite"):
         pytest.skip("certify over mTLS once is enough: TLS does not depend on the database")
-    from conformance.certify import CertifyOptions, Verdict, certify_target
     from croupier import load_contract
+    from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
 
     tls = ClientTls(str(pki / "ca.pem"), str(pki / "prov_demo.pem"), str(pki / "prov_demo.key"))
     options = CertifyOptions(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from croupier import ContractClient
-from reference_impl import create_app
+from croupier.reference_impl import create_app
 
 from .conftest import CONTRACT
 

@@ -20,9 +20,9 @@ import psycopg
 import pytest
 
 from croupier import ContractClient
-from reference_impl import create_app
-from reference_impl._relay import Relay
-from reference_impl._store import Store
+from croupier.reference_impl import create_app
+from croupier.reference_impl._relay import Relay
+from croupier.reference_impl._store import Store
 
 from .conftest import CONTRACT, TestClient, check_response, open_session
 

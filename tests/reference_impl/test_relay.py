@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from croupier import ContractClient
-from reference_impl import create_app
-from reference_impl._relay import STREAM, shuffle_across_players, subject_for
+from croupier.reference_impl import create_app
+from croupier.reference_impl._relay import STREAM, shuffle_across_players, subject_for
 
 from .conftest import CONTRACT, TestClient, check_response, open_session
 

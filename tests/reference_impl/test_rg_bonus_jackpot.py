@@ -68,7 +68,7 @@ def test_session_time_limit(api, http):
     async def age():
         from datetime import timedelta
 
-        from reference_impl._store import Session
+        from croupier.reference_impl._store import Session
 
         store = http.app.state.sandbox.store
         async with store.session() as s, s.begin():
@@ -107,7 +107,7 @@ def test_reality_check_is_emitted_when_due(api, http):
     async def age():
         from datetime import timedelta
 
-        from reference_impl._store import Session
+        from croupier.reference_impl._store import Session
 
         async with http.app.state.sandbox.store.session() as s, s.begin():
             row = await s.get(Session, sid)
@@ -163,7 +163,7 @@ def test_bonus_expiry_forfeits(api, http):
     async def expire():
         from datetime import UTC, datetime
 
-        from reference_impl._store import Bonus
+        from croupier.reference_impl._store import Bonus
 
         async with http.app.state.sandbox.store.session() as s, s.begin():
             row = await s.get(Bonus, bonus["bonus_id"])

@@ -18,8 +18,8 @@ from croupier import (
     Credentials,
     legacy_sign_request,
 )
-from reference_impl import create_app
-from reference_impl._auth import OTHER_BRAND_CREDENTIALS, OTHER_PROVIDER_CREDENTIALS
+from croupier.reference_impl import create_app
+from croupier.reference_impl._auth import OTHER_BRAND_CREDENTIALS, OTHER_PROVIDER_CREDENTIALS
 
 from .conftest import CONTRACT, TestClient, authorize, check_response, open_session
 

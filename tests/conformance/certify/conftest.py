@@ -135,7 +135,7 @@ def serve(app: Any) -> Iterator[str]:
 @pytest.fixture
 def sandbox_app(tmp_path: Path) -> Callable[..., Any]:
     """Build a fresh sandbox app on SQLite, optionally wrapped in a fault."""
-    from reference_impl import create_app
+    from croupier.reference_impl import create_app
 
     def build(nats_url: str | None = None, **fault: Any) -> Any:
         app = create_app(f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}", nats_url=nats_url)

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from conformance.certify import CertifyOptions, Verdict, certify_target
-from conformance.certify._fixtures import SANDBOX_KIT
 from croupier import SANDBOX_CREDENTIALS, ContractClient, sandbox_server
 from croupier.cli import app
+from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
+from croupier.conformance.certify._fixtures import SANDBOX_KIT
 from tests.conformance.certify.conftest import OneFault, serve
 from tests.conformance.certify.test_broken_implementations import BROKEN
 from tests.docs.test_examples import blocks
@@ -93,7 +93,7 @@ def test_the_docs_profile_certifies_the_sandbox_without_its_control_surface(
 @pytest.fixture
 def staging_app(tmp_path: Path) -> Any:
     """The sandbox app without its control surface, optionally wrapped in a fault."""
-    from reference_impl import create_app
+    from croupier.reference_impl import create_app
 
     def build(**fault: Any) -> Any:
         built = create_app(f"sqlite+aiosqlite:///{tmp_path / 'staging.db'}", control=False)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.certify import CertifyOptions, Verdict, certify_target
+from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
 from tests.conformance.certify.conftest import json_body, resign, serve
 
 # -- the faults ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.certify import CertifyOptions, Verdict, certify_target
+from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
 from tests.conformance.certify.conftest import serve
 
 NATS_URL = os.environ.get("CROUPIER_TEST_NATS_URL") or None

@@ -9,8 +9,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-import conformance.certify as certify
-from conformance.certify import (
+import croupier.conformance.certify as certify
+from croupier import free_port
+from croupier.cli import app
+from croupier.conformance.certify import (
     CaseResult,
     CertifyOptions,
     Exchange,
@@ -24,10 +26,8 @@ from conformance.certify import (
     scenario,
     scenario_catalog,
 )
-from conformance.certify._checks import ResponseView, run_response_checks
-from conformance.certify._latency import percentile, slo_budgets
-from croupier import free_port
-from croupier.cli import app
+from croupier.conformance.certify._checks import ResponseView, run_response_checks
+from croupier.conformance.certify._latency import percentile, slo_budgets
 from tests.conformance.certify.conftest import serve
 
 
@@ -330,7 +330,7 @@ def test_cli_exit_code_is_the_verdict(
 
 
 def test_the_same_seed_generates_the_same_contract_cases(tmp_path: Any, contract: Any) -> None:
-    from reference_impl import create_app
+    from croupier.reference_impl import create_app
 
     def fingerprints(seed: int, db: str) -> dict[str, Any]:
         # each run against a fresh sandbox, as a user replaying a failure would

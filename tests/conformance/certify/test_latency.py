@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from conformance.certify import CertifyOptions, Verdict, certify_target
-from conformance.certify._latency import quantile_interval
 from croupier import sandbox_server
+from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
+from croupier.conformance.certify._latency import quantile_interval
 from tests.conformance.certify.conftest import serve
 
 

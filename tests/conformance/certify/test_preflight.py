@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 
-from conformance.certify import TargetUnavailable
-from conformance.certify._events import EventBus
-from conformance.certify._target import ConnectionSettings, OAuthClient, Target
 from croupier import SANDBOX_CREDENTIALS, SANDBOX_ROTATION_CREDENTIALS, Credentials
+from croupier.conformance.certify import TargetUnavailable
+from croupier.conformance.certify._events import EventBus
+from croupier.conformance.certify._target import ConnectionSettings, OAuthClient, Target
 from tests.conformance.certify.conftest import serve
 
 WRONG = "definitely-not-the-secret"
@@ -73,7 +73,7 @@ def test_profile_headers_are_sent_and_the_rate_is_kept(contract: Any, monkeypatc
         return httpx.Response(200, json={"status": "ok"})
 
     waits: list[float] = []
-    monkeypatch.setattr("conformance.certify._target.time.sleep", waits.append)
+    monkeypatch.setattr("croupier.conformance.certify._target.time.sleep", waits.append)
     target = Target(
         "http://platform.test",
         SANDBOX_CREDENTIALS,

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from conformance.certify import (
+from croupier.conformance.certify import (
     CertifyOptions,
     Verdict,
     all_scenarios,
@@ -90,7 +90,7 @@ def test_the_sandbox_on_sqlite_is_certified(sandbox_app: Any, contract: Any) -> 
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_the_sandbox_on_postgres_is_certified(pg_fresh_url: str, contract: Any) -> None:
-    from reference_impl import create_app
+    from croupier.reference_impl import create_app
 
     _certify_all(create_app(pg_fresh_url, nats_url=NATS_URL), contract)
 

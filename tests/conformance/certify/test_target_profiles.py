@@ -10,9 +10,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conformance.certify._fixtures import SANDBOX_KIT, parse_fixtures
-from conformance.certify._profile import PROFILE_KEYS, ProfileError, load_profile, parse_profile
 from croupier.cli import app
+from croupier.conformance.certify._fixtures import SANDBOX_KIT, parse_fixtures
+from croupier.conformance.certify._profile import (
+    PROFILE_KEYS,
+    ProfileError,
+    load_profile,
+    parse_profile,
+)
 from tests.docs.test_examples import blocks
 
 ENV = {
@@ -80,7 +85,7 @@ def test_a_fixtures_file_path_is_read_relative_to_the_profile(tmp_path: Path) ->
 
 
 def test_the_docs_list_every_profile_key_and_fixture_role() -> None:
-    from conformance.certify._fixtures import ROLES
+    from croupier.conformance.certify._fixtures import ROLES
 
     text = (Path(__file__).parents[3] / "docs" / PAGE).read_text(encoding="utf-8")
     assert [key for key in PROFILE_KEYS if f"`{key}`" not in text] == []

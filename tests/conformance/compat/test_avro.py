@@ -1,6 +1,6 @@
 import pytest
 
-from conformance.compat import compare_avro
+from croupier.conformance.compat import compare_avro
 
 V1 = {"type": "record", "name": "BetSettled", "fields": [{"name": "bet_id", "type": "string"}]}
 # A new field with a default: readable both ways.

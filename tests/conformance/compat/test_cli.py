@@ -332,7 +332,7 @@ def test_sarif_output():
 
 
 def test_positions_in_json_documents(tmp_path):
-    from conformance.compat._positions import locate
+    from croupier.conformance.compat._positions import locate
 
     doc = tmp_path / "a.json"
     doc.write_text('{\n  "paths": {\n    "/v1/x": {\n      "get": {}\n    }\n  }\n}\n')

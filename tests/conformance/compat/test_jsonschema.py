@@ -1,6 +1,6 @@
 import pytest
 
-from conformance.compat import compare_jsonschema, jsonschema_differences
+from croupier.conformance.compat import compare_jsonschema, jsonschema_differences
 
 OPEN = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
 OPEN_PLUS = {

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from conformance.compat import diff_openapi, explain
+from croupier.conformance.compat import diff_openapi, explain
 
 
 def _doc(request: dict, response: dict | None = None, components: dict | None = None) -> dict:

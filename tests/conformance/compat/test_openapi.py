@@ -1,8 +1,8 @@
 import copy
 import datetime as dt
 
-import conformance.compat as compat
-from conformance.compat import diff_openapi, explain
+import croupier.conformance.compat as compat
+from croupier.conformance.compat import diff_openapi, explain
 
 DOC = {
     "openapi": "3.0.3",

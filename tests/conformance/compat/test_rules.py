@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.compat import RULES, compare_loaded, load_argument, rule_catalog
-from conformance.compat._registry import ERR, rule
+from croupier.conformance.compat import RULES, compare_loaded, load_argument, rule_catalog
+from croupier.conformance.compat._registry import ERR, rule
 from tests.conformance.compat.conftest import DATA, TODAY
 
 FIXTURES = sorted(p.name for p in DATA.iterdir() if p.is_dir())

@@ -1,7 +1,7 @@
 import pytest
 
-from conformance.compat import declared_bump, parse_version, required_bump
-from conformance.compat._registry import Finding
+from croupier.conformance.compat import declared_bump, parse_version, required_bump
+from croupier.conformance.compat._registry import Finding
 
 
 def _f(level, bump):

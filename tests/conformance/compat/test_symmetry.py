@@ -1,5 +1,5 @@
-from conformance.compat import RULES
-from conformance.compat._keywords import KEYWORD_KINDS
+from croupier.conformance.compat import RULES
+from croupier.conformance.compat._keywords import KEYWORD_KINDS
 
 # A request-side rule (callers break) implies its response-side mirror (readers break).
 MIRRORS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import conformance.lint as lint_pkg
-from conformance.lint import ERR, LEVELS, RULES, lint_contract, rule, rule_catalog
+import croupier.conformance.lint as lint_pkg
 from croupier.cli import app
+from croupier.conformance.lint import ERR, LEVELS, RULES, lint_contract, rule, rule_catalog
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "data" / "lint"

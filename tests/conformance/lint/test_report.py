@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from conformance.lint import RULES
 from croupier.cli import app
+from croupier.conformance.lint import RULES
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "data" / "lint"

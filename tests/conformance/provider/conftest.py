@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from conformance.provider import (
+from croupier import ContractClient, load_contract
+from croupier.conformance.provider import (
     ProviderRun,
     ProviderSimulator,
     SimulatorOptions,
     judge,
     parse_traffic,
 )
-from croupier import ContractClient, load_contract
-from reference_impl import create_app
+from croupier.reference_impl import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -9,8 +9,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from conformance.provider import write_reports
 from croupier.cli import app
+from croupier.conformance.provider import write_reports
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.provider import FLAWS, all_checks
+from croupier.conformance.provider import FLAWS, all_checks
 
 REPO = Path(__file__).resolve().parents[3]
 GUIDE = (REPO / "docs" / "guide" / "certify-provider.md").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.provider import (
+from croupier.conformance.provider import (
     TrafficError,
     Verdict,
     all_checks,
@@ -16,7 +16,7 @@ from conformance.provider import (
     load_traffic,
     parse_traffic,
 )
-from conformance.provider._registry import check
+from croupier.conformance.provider._registry import check
 
 from .conftest import CONTRACT, recorded
 
@@ -158,7 +158,7 @@ def test_unreadable_traffic_is_a_traffic_error(data):
 
 
 def test_public_surface():
-    import conformance.provider as package
+    import croupier.conformance.provider as package
 
     assert package.__all__ == sorted(package.__all__)
     assert {"judge", "ProviderSimulator", "FLAWS", "write_reports", "load_traffic"} <= set(

@@ -8,16 +8,16 @@ import warnings
 import httpx
 from typer.testing import CliRunner
 
-from conformance.provider import (
+from croupier import ContractClient
+from croupier.cli import app
+from croupier.conformance.provider import (
     ProviderSimulator,
     SimulatorOptions,
     judge,
     load_traffic,
     parse_traffic,
 )
-from conformance.provider._proxy import ValidatingProxy
-from croupier import ContractClient
-from croupier.cli import app
+from croupier.conformance.provider._proxy import ValidatingProxy
 
 from .conftest import CONTRACT, recorded
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.provider import FLAWS, Verdict, all_checks
+from croupier.conformance.provider import FLAWS, Verdict, all_checks
 
 from .conftest import SLOW_AUTHORIZE
 
