@@ -10,6 +10,7 @@ open schema is additive, not a break. docs/guide/jsonschema-policies.md explains
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ _STRICT = frozenset(
         "MULTIPLE_OF_REMOVED",
         "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
         "REQUIRED_ATTRIBUTE_REMOVED",
+        "DEPENDENCY_ARRAY_NARROWED",
+        "DEPENDENCY_ARRAY_REMOVED",
+        "DEPENDENCY_SCHEMA_REMOVED",
         "MAX_PROPERTIES_INCREASED",
         "MAX_PROPERTIES_REMOVED",
         "MIN_PROPERTIES_DECREASED",
@@ -63,6 +67,20 @@ _STRICT = frozenset(
         "MIN_ITEMS_DECREASED",
         "MIN_ITEMS_REMOVED",
         "UNIQUE_ITEMS_REMOVED",
+        # No labelled registry case covers contains bounds: relaxing them is judged like
+        # relaxing maxItems / minItems.
+        "MAX_CONTAINS_INCREASED",
+        "MAX_CONTAINS_REMOVED",
+        "MIN_CONTAINS_DECREASED",
+        "MIN_CONTAINS_REMOVED",
+        "ADDITIONAL_ITEMS_ADDED",
+        "ADDITIONAL_ITEMS_EXTENDED",
+        "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+        "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
+        "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+        "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL",
+        "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+        "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
         "ENUM_ARRAY_EXTENDED",
         "COMBINED_TYPE_EXTENDED",
         "PRODUCT_TYPE_NARROWED",
@@ -76,6 +94,7 @@ _LENIENT = _STRICT | {
     "ADDITIONAL_PROPERTIES_REMOVED",
     "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
     "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
     "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
     "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
     "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
@@ -188,6 +207,28 @@ _ANNOTATIONS = {
 }
 
 
+_OBJECT_WORDS = (
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "maxProperties",
+    "minProperties",
+)
+_ARRAY_WORDS = (
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "contains",
+)
+
+
 def _kind(s: Any) -> str:
     if s is False:
         return "false"
@@ -206,15 +247,29 @@ def _kind(s: Any) -> str:
         return "number"
     if t:
         return str(t)
-    if any(k in s for k in ("properties", "required", "additionalProperties", "patternProperties")):
+    if any(k in s for k in _OBJECT_WORDS):
         return "object"
-    if any(k in s for k in ("items", "prefixItems", "maxItems", "minItems")):
+    if any(k in s for k in _ARRAY_WORDS):
         return "array"
     if any(k in s for k in ("maxLength", "minLength", "pattern")):
         return "string"
     if any(k in s for k in ("maximum", "minimum", "multipleOf")):
         return "number"
     return "empty" if all(k in _ANNOTATIONS for k in s) else "object"
+
+
+def _split_enum(s: Any) -> Any:
+    """An enum beside other constraints ({type: string, enum: [...]}) is the conjunction of both.
+
+    The registry reads it as allOf [the constraints, the enum], so removing the enum (keeping
+    the type) is a product type narrowed, not a type change.
+    """
+    if not isinstance(s, dict) or not ("enum" in s or "const" in s):
+        return s
+    values = {k: v for k, v in s.items() if k in ("enum", "const")}
+    notes = {k: v for k, v in s.items() if k in _ANNOTATIONS}
+    rest = {k: v for k, v in s.items() if k not in values and k not in _ANNOTATIONS}
+    return {**notes, "allOf": [rest, values]} if rest else s
 
 
 def _combined(s: dict[str, Any]) -> tuple[str, list[Any], list[str]]:
@@ -260,6 +315,9 @@ def _compare(ctx: _Ctx, o: Any, u: Any, path: str) -> None:
         return
     o, u = ctx.resolve_o(o), ctx.resolve_u(u)
     ko, ku = _kind(o), _kind(u)
+    if ko != ku and "enum" in (ko, ku):
+        o, u = _split_enum(o), _split_enum(u)
+        ko, ku = _kind(o), _kind(u)
     if ko != "combined" and ku == "combined":
         crit, subs, _ = _combined(u)
         if len(subs) == 1 or crit in ("anyOf", "oneOf"):
@@ -364,54 +422,206 @@ def _same_kind(ctx: _Ctx, kind: str, o: Any, u: Any, path: str) -> None:
     elif kind == "object":
         _compare_object(ctx, o, u, path)
     elif kind == "array":
-        _bound(ctx, o, u, "maxItems", "MAX_ITEMS", path, "")
-        _bound(ctx, o, u, "minItems", "MIN_ITEMS", path, "")
-        if bool(o.get("uniqueItems")) != bool(u.get("uniqueItems")):
-            ctx.add("UNIQUE_ITEMS_ADDED" if u.get("uniqueItems") else "UNIQUE_ITEMS_REMOVED", path)
-        if isinstance(o.get("items"), dict | bool) or isinstance(u.get("items"), dict | bool):
-            _compare(ctx, o.get("items", True), u.get("items", True), path + "/items")
+        _compare_array(ctx, o, u, path)
+
+
+def _criteria(ctx: _Ctx, co: str, cu: str, no: int, nu: int, path: str) -> bool:
+    """Judge a change of combinator; False when the change alone decides (COMBINED_TYPE_CHANGED).
+
+    Any combinator may become anyOf; between single-branch combinations the keyword does not
+    matter; one branch may become a oneOf of several, and an allOf may become a single branch.
+    """
+    if co == cu:
+        return True
+    if cu == "anyOf" or (no == 1 and nu == 1) or (no == 1 and cu == "oneOf"):
+        ctx.add("COMBINED_TYPE_EXTENDED", path)
+        return True
+    if nu == 1 and co == "allOf":
+        ctx.add("COMBINED_TYPE_EXTENDED", path)
+        return True
+    ctx.add("COMBINED_TYPE_CHANGED", path)
+    return False
+
+
+def _unique(branches: list[Any], paths: list[str]) -> tuple[list[Any], list[str]]:
+    """The branches without repeats (allOf [A, A] is A), each with its first written path."""
+    seen: set[str] = set()
+    out: list[Any] = []
+    where: list[str] = []
+    for b, p in zip(branches, paths, strict=True):
+        key = json.dumps(b, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(b)
+            where.append(p)
+    return out, where
+
+
+def _match(edges: dict[int, list[int]], n_to: int) -> dict[int, int]:
+    """A maximum matching of a bipartite graph (augmenting paths): from-index -> to-index."""
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in edges.get(i, ()):
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in owner or augment(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    for i in edges:
+        augment(i, set())
+    del n_to
+    return {i: j for j, i in owner.items()}
 
 
 def _compare_combined(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) -> None:
     co, so, po = _combined(o)
     cu, su, pu = _combined(u)
-    if co != cu:
-        ctx.add("COMBINED_TYPE_CHANGED", path)
-        return
-    if po[:1] == [""] and pu[:1] == [""] and co == "allOf":
+    if po[:1] == [""] and pu[:1] == [""] and co == cu == "allOf":
         # The schema's own keywords beside its allOf pair with each other, never with a branch.
         _compare(ctx, so[0], su[0], path)
         so, su, po, pu = so[1:], su[1:], po[1:], pu[1:]
+    so, po = _unique(so, po)
+    su, pu = _unique(su, pu)
+    if not _criteria(ctx, co, cu, len(so), len(su), path):
+        return
     if len(so) < len(su):
-        ctx.add("PRODUCT_TYPE_EXTENDED" if co == "allOf" else "SUM_TYPE_EXTENDED", path)
+        ctx.add("PRODUCT_TYPE_EXTENDED" if cu == "allOf" else "SUM_TYPE_EXTENDED", path)
     elif len(so) > len(su):
-        ctx.add("PRODUCT_TYPE_NARROWED" if co == "allOf" else "SUM_TYPE_NARROWED", path)
-    # Each branch of the smaller side must find a compatible partner on the other side.
-    pairs_from, pairs_to, flip = (so, su, False) if len(so) <= len(su) else (su, so, True)
-    used: set[int] = set()
-    for i, a in enumerate(pairs_from):
-        match = None
-        same_place = None
-        # The branch in the same place is tried first; its differences are the useful ones.
-        for j in sorted(range(len(pairs_to)), key=lambda j: j != i):
-            b = pairs_to[j]
-            if j in used:
-                continue
+        ctx.add("SUM_TYPE_NARROWED" if co in ("anyOf", "oneOf") else "PRODUCT_TYPE_NARROWED", path)
+    # Every compatible (old branch, new branch) pair is an edge; the branches of the smaller
+    # side must all be matched, each to a different partner.
+    found: dict[tuple[int, int], _Ctx] = {}
+    edges: dict[int, list[int]] = {}
+    for i, a in enumerate(so):
+        for j, b in enumerate(su):
             sub = ctx.sub()
-            _compare(sub, b if flip else a, a if flip else b, path + (pu[i] if flip else pu[j]))
+            _compare(sub, a, b, path + po[i])
+            found[(i, j)] = sub
             if sub.ok:
-                match = (j, sub)
-                break
-            if j == i:
-                same_place = sub
-        if match is None:
-            if same_place is not None and len(so) == len(su):
-                ctx.diffs.extend(same_place.diffs)
-            else:
-                ctx.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", path)
-            return
-        used.add(match[0])
-        ctx.diffs.extend(match[1].diffs)
+                edges.setdefault(i, []).append(j)
+    matching = _match(edges, len(su))
+    for i, j in sorted(matching.items()):
+        ctx.diffs.extend(found[(i, j)].diffs)
+    if len(matching) < min(len(so), len(su)):
+        if len(so) == len(su):
+            # Report what broke in the branches left unmatched, in their written places.
+            for i in range(len(so)):
+                if i not in matching and (i, i) in found:
+                    ctx.diffs.extend(found[(i, i)].diffs)
+        ctx.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", path)
+
+
+def _compare_dependencies(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) -> None:
+    """`dependencies` (draft 7) and `dependentRequired` / `dependentSchemas` (2019-09 on)."""
+
+    def split(s: dict[str, Any]) -> tuple[dict[str, list[Any]], dict[str, Any]]:
+        arrays: dict[str, list[Any]] = dict(s.get("dependentRequired") or {})
+        schemas: dict[str, Any] = dict(s.get("dependentSchemas") or {})
+        for key, value in (s.get("dependencies") or {}).items():
+            (arrays if isinstance(value, list) else schemas)[key] = value
+        return arrays, schemas
+
+    (oa, os_), (ua, us) = split(o), split(u)
+    for key in sorted(set(oa) | set(ua)):
+        p = f"{path}/dependencies/{key}"
+        if key not in ua:
+            ctx.add("DEPENDENCY_ARRAY_REMOVED", p)
+        elif key not in oa:
+            ctx.add("DEPENDENCY_ARRAY_ADDED", p)
+        elif set(oa[key]) != set(ua[key]):
+            a, b = set(oa[key]), set(ua[key])
+            ctx.add(
+                "DEPENDENCY_ARRAY_EXTENDED"
+                if b >= a
+                else "DEPENDENCY_ARRAY_NARROWED"
+                if a >= b
+                else "DEPENDENCY_ARRAY_CHANGED",
+                p,
+            )
+    for key in sorted(set(os_) | set(us)):
+        p = f"{path}/dependencies/{key}"
+        if key not in us:
+            ctx.add("DEPENDENCY_SCHEMA_REMOVED", p)
+        elif key not in os_:
+            ctx.add("DEPENDENCY_SCHEMA_ADDED", p)
+        else:
+            _compare(ctx, os_[key], us[key], p)
+
+
+def _items(s: dict[str, Any]) -> tuple[Any, list[Any], Any]:
+    """(schema for every item, tuple of positional schemas, schema for items past the tuple).
+
+    Draft 7 writes a tuple as `items: [...]` with `additionalItems`; 2020-12 as `prefixItems`
+    with `items`. A boolean `items` without a tuple says whether any item is allowed at all,
+    which is the same as an empty tuple with that `additionalItems`.
+    """
+    items = s.get("items")
+    if isinstance(s.get("prefixItems"), list):
+        return None, list(s["prefixItems"]), s.get("items", True)
+    if isinstance(items, list):
+        return None, items, s.get("additionalItems", True)
+    if isinstance(items, bool):
+        return None, [], items
+    return items, [], s.get("additionalItems", True)
+
+
+def _compare_array(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) -> None:
+    oall, otup, oadd = _items(o)
+    uall, utup, uadd = _items(u)
+    _compare(ctx, oall, uall, path + "/items")
+    for i in range(min(len(otup), len(utup))):
+        _compare(ctx, otup[i], utup[i], f"{path}/items/{i}")
+    open_o = oadd is True or oadd == {}
+    open_u = uadd is True or uadd == {}
+    for i in range(len(utup), len(otup)):  # positions the new schema no longer names
+        p = f"{path}/items/{i}"
+        if open_u:
+            ctx.add("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", p)
+        elif isinstance(uadd, dict):
+            sub = ctx.sub()
+            _compare(sub, otup[i], uadd, p)
+            ctx.diffs.extend(sub.diffs)
+            ctx.add(
+                f"ITEM_REMOVED_{'IS' if sub.ok else 'NOT'}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+                p,
+            )
+        elif otup[i] is False:
+            ctx.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", p)
+        else:
+            ctx.add("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", p)
+    for i in range(len(otup), len(utup)):  # positions the new schema names for the first time
+        p = f"{path}/items/{i}"
+        if open_o:
+            empty = _kind(ctx.resolve_u(utup[i])) == "empty"
+            ctx.add(f"ITEM_{'WITH_EMPTY_SCHEMA_' if empty else ''}ADDED_TO_OPEN_CONTENT_MODEL", p)
+        elif isinstance(oadd, dict):
+            sub = ctx.sub()
+            _compare(sub, oadd, utup[i], p)
+            ctx.diffs.extend(sub.diffs)
+            ctx.add(
+                f"ITEM_ADDED_{'IS' if sub.ok else 'NOT'}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", p
+            )
+        else:
+            ctx.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", p)
+    ap = f"{path}/additionalItems"
+    if (oadd is not False) != (uadd is not False):
+        ctx.add("ADDITIONAL_ITEMS_REMOVED" if uadd is False else "ADDITIONAL_ITEMS_ADDED", ap)
+    elif open_o and not open_u:
+        ctx.add("ADDITIONAL_ITEMS_NARROWED", ap)
+    elif open_u and not open_o:
+        ctx.add("ADDITIONAL_ITEMS_EXTENDED", ap)
+    elif isinstance(oadd, dict) and isinstance(uadd, dict):
+        _compare(ctx, oadd, uadd, ap)
+    _bound(ctx, o, u, "maxItems", "MAX_ITEMS", path, "")
+    _bound(ctx, o, u, "minItems", "MIN_ITEMS", path, "")
+    _bound(ctx, o, u, "maxContains", "MAX_CONTAINS", path, "")
+    _bound(ctx, o, u, "minContains", "MIN_CONTAINS", path, "")
+    if bool(o.get("uniqueItems")) != bool(u.get("uniqueItems")):
+        ctx.add("UNIQUE_ITEMS_ADDED" if u.get("uniqueItems") else "UNIQUE_ITEMS_REMOVED", path)
 
 
 def _open(s: dict[str, Any]) -> bool:
@@ -474,7 +684,12 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
                 if _kind(ctx.resolve_u(up[name])) == "empty":
                     ctx.add("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", p)
                 elif name in ureq:
-                    ctx.add("REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", p)
+                    ctx.add(
+                        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL"
+                        if _has_default(ctx, up[name])
+                        else "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+                        p,
+                    )
                 else:
                     ctx.add("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", p)
                 continue
@@ -499,6 +714,7 @@ def _compare_object(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str) 
                 ctx.add("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", p)
         else:
             _compare(ctx, op[name], up[name], p)
+    _compare_dependencies(ctx, o, u, path)
     ap = f"{path}/additionalProperties"
     oap, uap = o.get("additionalProperties", True), u.get("additionalProperties", True)
     if (oap is not False) != (uap is not False):
