@@ -18,7 +18,13 @@ from typing import Any
 
 from croupier.conformance.compat._registry import ERR, INFO, WARN, Finding
 
-__all__ = ["DIFFERENCE_TYPES", "POLICIES", "compare_jsonschema", "jsonschema_differences"]
+__all__ = [
+    "DIFFERENCE_KINDS",
+    "DIFFERENCE_TYPES",
+    "POLICIES",
+    "compare_jsonschema",
+    "jsonschema_differences",
+]
 
 # Changes Confluent's strict JSON Schema check accepts (backward: old data, new reader).
 _STRICT = frozenset(
@@ -105,6 +111,75 @@ _CROUPIER = _STRICT | {"OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"}
 # Ours again: compatible for data we produce, but worth a warning.
 _CROUPIER_WARN = frozenset({"ADDITIONAL_PROPERTIES_REMOVED", "ADDITIONAL_PROPERTIES_NARROWED"})
 _DOCS_ONLY = frozenset({"DESCRIPTION_CHANGED", "TITLE_CHANGED", "ID_CHANGED"})
+
+_BOUNDS = (
+    "MAX_LENGTH",
+    "MIN_LENGTH",
+    "MAXIMUM",
+    "MINIMUM",
+    "EXCLUSIVE_MAXIMUM",
+    "EXCLUSIVE_MINIMUM",
+    "MAX_PROPERTIES",
+    "MIN_PROPERTIES",
+    "MAX_ITEMS",
+    "MIN_ITEMS",
+    "MAX_CONTAINS",
+    "MIN_CONTAINS",
+)
+_CONTENT_MODEL = (
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
+    "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+    "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+    "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+    "ITEM_ADDED_TO_OPEN_CONTENT_MODEL",
+    "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+    "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
+    "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL",
+    "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+    "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+    *(
+        f"{what}_{verb}_{cover}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
+        for what in ("PROPERTY", "ITEM")
+        for verb in ("ADDED", "REMOVED")
+        for cover in ("IS", "NOT")
+    ),
+)
+# Every difference type the diff names (tests/data/jsonschema-policies/ has a fixture for each).
+DIFFERENCE_KINDS: frozenset[str] = frozenset(
+    {
+        *(f"{b}_{v}" for b in _BOUNDS for v in ("ADDED", "REMOVED", "INCREASED", "DECREASED")),
+        *(f"{k}_CHANGED" for k in ("ID", "TITLE", "DESCRIPTION", "DEFAULT")),
+        *("SCHEMA_ADDED", "SCHEMA_REMOVED", "TYPE_CHANGED", "TYPE_NARROWED", "TYPE_EXTENDED"),
+        *("PATTERN_ADDED", "PATTERN_REMOVED", "PATTERN_CHANGED"),
+        *(f"MULTIPLE_OF_{v}" for v in ("ADDED", "REMOVED", "REDUCED", "EXPANDED", "CHANGED")),
+        *("REQUIRED_ATTRIBUTE_ADDED", "REQUIRED_ATTRIBUTE_REMOVED"),
+        "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
+        *(f"DEPENDENCY_ARRAY_{v}" for v in ("ADDED", "REMOVED", "EXTENDED", "NARROWED", "CHANGED")),
+        *("DEPENDENCY_SCHEMA_ADDED", "DEPENDENCY_SCHEMA_REMOVED"),
+        *_CONTENT_MODEL,
+        *(
+            f"ADDITIONAL_{w}_{v}"
+            for w in ("PROPERTIES", "ITEMS")
+            for v in ("ADDED", "REMOVED", "NARROWED", "EXTENDED")
+        ),
+        *("UNIQUE_ITEMS_ADDED", "UNIQUE_ITEMS_REMOVED"),
+        *("ENUM_ARRAY_EXTENDED", "ENUM_ARRAY_NARROWED", "ENUM_ARRAY_CHANGED"),
+        *("COMBINED_TYPE_EXTENDED", "COMBINED_TYPE_CHANGED", "COMBINED_TYPE_SUBSCHEMAS_CHANGED"),
+        *(
+            "PRODUCT_TYPE_EXTENDED",
+            "PRODUCT_TYPE_NARROWED",
+            "SUM_TYPE_EXTENDED",
+            "SUM_TYPE_NARROWED",
+        ),
+        *("NOT_TYPE_EXTENDED", "NOT_TYPE_NARROWED"),
+    }
+)
 
 POLICIES: dict[str, frozenset[str]] = {
     "croupier": _CROUPIER | _CROUPIER_WARN,
@@ -503,6 +578,8 @@ def _compare_combined(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path: str
             found[(i, j)] = sub
             if sub.ok:
                 edges.setdefault(i, []).append(j)
+    for i, js in edges.items():  # the closest partner first: the fewest differences, in place
+        js.sort(key=lambda j, i=i: (len(found[(i, j)].diffs), j != i))
     matching = _match(edges, len(su))
     for i, j in sorted(matching.items()):
         ctx.diffs.extend(found[(i, j)].diffs)
