@@ -1,4 +1,5 @@
 import importlib.util
+import json
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "compat_bench.py"
@@ -40,3 +41,40 @@ def test_corpus_agreement_holds_for_the_groups_built_so_far():
     assert groups["levels"][0] >= groups["levels"][1] - 1
     assert result["wire_agreement"] >= 0.97
     assert result["policy_agreement"] == 1.0
+
+
+AGREEMENT = Path(__file__).resolve().parents[3] / "bench" / "confluent_jsonschema_agreement.py"
+
+
+def test_confluent_agreement_bench_reads_the_public_case_format(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("confluent_agreement", AGREEMENT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    open_ = {"type": "object", "properties": {"bet_id": {"type": "string"}}}
+    wider = {"type": "object", "properties": {"bet_id": {"type": "string"}, "note": {}}}
+    typed = {
+        "type": "object",
+        "properties": {"bet_id": {"type": "string"}, "n": {"type": "string"}},
+    }
+    cases = [
+        # the same verdict for both policies (no lenient label)
+        {"original_schema": open_, "update_schema": wider, "changes": [], "compatible": True},
+        # a lenient label of its own: the policies differ
+        {"original_schema": open_, "update_schema": typed, "compatible": False,
+         "compatible_lenient": True},
+        # a deliberately wrong label: one disagreement per policy, printed
+        {"description": "mislabelled", "original_schema": {"type": "string"},
+         "update_schema": {"type": "integer"}, "compatible": True},
+        # registry metadata only: skipped
+        {"original_schema": open_, "update_schema": open_, "compatible": False,
+         "update_metadata": {"properties": {"confluent:reserved": "bet_id"}}},
+    ]  # fmt: skip
+    (tmp_path / "diff-schema-examples.json").write_text(json.dumps(cases))
+    result = bench.main([str(tmp_path)])
+    assert result["cases"] == 3 and result["skipped"] == 1
+    for policy in ("confluent-strict", "confluent-lenient"):
+        tally = result["policies"][policy]
+        assert tally["agree"] == 2
+        assert [d["description"] for d in tally["disagreements"]] == ["mislabelled"]
+    out = capsys.readouterr().out
+    assert "verdict agreement 2/3" in out and "TYPE_CHANGED" in out
