@@ -619,30 +619,19 @@ def _compare_dependencies(ctx: _Ctx, o: dict[str, Any], u: dict[str, Any], path:
         return arrays, schemas
 
     (oa, os_), (ua, us) = split(o), split(u)
-    for key in sorted(set(oa) | set(ua)):
-        p = f"{path}/dependencies/{key}"
-        if key not in ua:
-            ctx.add("DEPENDENCY_ARRAY_REMOVED", p)
-        elif key not in oa:
-            ctx.add("DEPENDENCY_ARRAY_ADDED", p)
-        elif set(oa[key]) != set(ua[key]):
-            a, b = set(oa[key]), set(ua[key])
-            ctx.add(
-                "DEPENDENCY_ARRAY_EXTENDED"
-                if b >= a
-                else "DEPENDENCY_ARRAY_NARROWED"
-                if a >= b
-                else "DEPENDENCY_ARRAY_CHANGED",
-                p,
-            )
-    for key in sorted(set(os_) | set(us)):
-        p = f"{path}/dependencies/{key}"
-        if key not in us:
-            ctx.add("DEPENDENCY_SCHEMA_REMOVED", p)
-        elif key not in os_:
-            ctx.add("DEPENDENCY_SCHEMA_ADDED", p)
-        else:
-            _compare(ctx, os_[key], us[key], p)
+    for what, old, new in (("ARRAY", oa, ua), ("SCHEMA", os_, us)):
+        for key in sorted(set(old) | set(new)):
+            p = f"{path}/dependencies/{key}"
+            if key not in new:
+                ctx.add(f"DEPENDENCY_{what}_REMOVED", p)
+            elif key not in old:
+                ctx.add(f"DEPENDENCY_{what}_ADDED", p)
+            elif what == "SCHEMA":
+                _compare(ctx, old[key], new[key], p)
+            elif set(old[key]) != set(new[key]):
+                x, y = set(old[key]), set(new[key])
+                change = "EXTENDED" if y >= x else "NARROWED" if x >= y else "CHANGED"
+                ctx.add(f"DEPENDENCY_ARRAY_{change}", p)
 
 
 def _items(s: dict[str, Any]) -> tuple[Any, list[Any], Any]:
