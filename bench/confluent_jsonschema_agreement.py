@@ -24,16 +24,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import re
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-# Run from a checkout without installing: make the repository importable.
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-
-from conformance.compat import POLICIES, jsonschema_differences  # noqa: E402
+try:
+    from croupier.conformance.compat import POLICIES, jsonschema_differences
+except ImportError:  # a source tree from before the single `croupier` import name
+    from conformance.compat import POLICIES, jsonschema_differences  # type: ignore[no-redef]
 
 CASE_FILE_GLOB = "diff*-examples*.json"
 _POLICY_LABEL = {"confluent-strict": "compatible", "confluent-lenient": "compatible_lenient"}
@@ -61,8 +61,6 @@ def _parse(text: str, where: str) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError:
         # Some published files carry a trailing comma after the last member of an object.
-        import re
-
         data = json.loads(re.sub(r",(\s*[}\]])", r"\1", text))
     if not isinstance(data, list) or not all(isinstance(c, dict) for c in data):
         raise SystemExit(f"{where}: expected a JSON list of case objects")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.compat import POLICIES, compare_jsonschema, jsonschema_differences
-from conformance.compat._jsonschema import _CROUPIER_WARN, DIFFERENCE_KINDS
+from croupier.conformance.compat import POLICIES, compare_jsonschema, jsonschema_differences
+from croupier.conformance.compat._jsonschema import _CROUPIER_WARN, DIFFERENCE_KINDS
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "jsonschema-policies"
 DOC = Path(__file__).resolve().parents[3] / "docs" / "guide" / "jsonschema-policies.md"
