@@ -16,8 +16,9 @@ the cases where our set of difference types equals the registry's. Cases that ca
 metadata (`original_metadata`/`update_metadata`, the `confluent:reserved` property list) are about
 subject metadata, not about the schema, and are skipped and counted apart.
 
-Run with PYTHONPATH pointing at an older source tree to measure that engine instead (the before /
-after figures of docs/guide/jsonschema-policies.md were taken that way).
+Run it with PYTHONPATH pointing at another source tree to measure that engine instead. The
+"before" figure of docs/guide/jsonschema-policies.md is the engine of commit e16fd69, measured with
+this script's import changed to that tree's `conformance.compat` (the name before issue #15).
 """
 
 from __future__ import annotations
@@ -30,10 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-try:
-    from croupier.conformance.compat import POLICIES, jsonschema_differences
-except ImportError:  # a source tree from before the single `croupier` import name
-    from conformance.compat import POLICIES, jsonschema_differences  # type: ignore[no-redef]
+from croupier.conformance.compat import POLICIES, jsonschema_differences
 
 CASE_FILE_GLOB = "diff*-examples*.json"
 _POLICY_LABEL = {"confluent-strict": "compatible", "confluent-lenient": "compatible_lenient"}
