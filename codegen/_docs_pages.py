@@ -88,6 +88,16 @@ CATALOGS: tuple[Catalog, ...] = (
         "map between the tools.",
     ),
     Catalog(
+        "rules",
+        "Certification rules",
+        "reference/certify-rules.md",
+        "croupier.conformance.certify:rule_catalog",
+        "The contract's normative rules, each with a stable id, and the checks and scenarios "
+        "of `croupier certify` that verify each one. The mutation suite "
+        "(`bench/mutation_bench.py`, see [Certification](../guide/certify.md)) proves the "
+        "checks can fail.",
+    ),
+    Catalog(
         "certify",
         "Certification scenarios",
         "reference/certify-scenarios.md",
@@ -1017,6 +1027,72 @@ def catalog_page(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- certification rules
+
+RULES_PAGE = "reference/certify-rules.md"
+SAMPLE_REPORT = "docs/reference/sample-report/report.json"
+
+
+def _sample_verdicts(contract: Contract) -> tuple[dict[str, str], str]:
+    """Check id -> verdict in the sample report, and a line saying which report that is."""
+    path = contract.root / SAMPLE_REPORT
+    if not path.is_file():
+        return {}, "No sample report is in this build, so no verdicts are shown."
+    report = json.loads(path.read_text(encoding="utf-8"))
+    verdicts = {str(r["id"]): str(r["verdict"]) for r in report.get("results", [])}
+    version = (report.get("contract") or {}).get("version", "?")
+    about = (
+        f"Verdicts are those of the [sample report](sample-report/report.md) "
+        f"(`croupier certify --sandbox --seed {report.get('seed')}`, contract {version}, "
+        f"{report.get('started_at', '?')}); a check it does not contain says *not in the sample*."
+    )
+    return verdicts, about
+
+
+def _check_cell(check: str, verdicts: dict[str, str], scenarios: set[str]) -> str:
+    if check.endswith("*"):
+        found = sorted(v for k, v in verdicts.items() if k.startswith(check[:-1]))
+        counts = ", ".join(f"{found.count(v)} {v}" for v in sorted(set(found)))
+        return f"`{check}` ({counts or 'not in the sample'})"
+    shown = f"[`{check}`](certify-scenarios.md#{check})" if check in scenarios else f"`{check}`"
+    return f"{shown} {verdicts.get(check, '*not in the sample*')}"
+
+
+def rules_page(contract: Contract, catalog: Catalog) -> str:
+    """The rule matrix: each rule of the contract -> the checks verifying it -> their verdicts."""
+    head = _GENERATED_NOTE.format(source=f"the registry {catalog.target}") + f"# {catalog.title}"
+    lines = [head, "", catalog.intro, ""]
+    if catalog.entries is None:
+        return catalog_page(catalog)
+    verdicts, about = _sample_verdicts(contract)
+    scenarios = {str(s) for e in catalog.entries for s in e.get("scenarios", [])}
+    titles = {str(e["family"]): str(e.get("family_title", e["family"])) for e in catalog.entries}
+    families = list(dict.fromkeys(str(e["family"]) for e in catalog.entries))
+    lines += [
+        f"{len(catalog.entries)} rules in {len(families)} families; every rule names at least "
+        f"one check or scenario (a test fails otherwise). {about}",
+        "",
+    ]
+    for family in families:
+        rows = [
+            [
+                f'<span id="{e["id"]}"></span>`{e["id"]}`',
+                str(e["level"]),
+                _cell(e["doc"]),
+                "<br>".join(_check_cell(c, verdicts, scenarios) for c in e["checks"]),
+            ]
+            for e in catalog.entries
+            if e["family"] == family
+        ]
+        lines += [
+            f"## {titles[family]} {{#family-{family}}}",
+            "",
+            _table(["Rule", "Level", "The contract says", "Checked by → verdict"], rows),
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def changelog_page(contract: Contract) -> str:
     """spec/CHANGELOG.md, rendered into the site."""
     path = contract.root / "spec" / "CHANGELOG.md"
@@ -1036,7 +1112,10 @@ def reference_pages(
     pages[ERRORS_PAGE] = error_catalog_page(contract)
     pages.update(event_pages(contract))
     for catalog in catalogs if catalogs is not None else load_catalogs():
-        pages[catalog.page] = catalog_page(catalog)
+        if catalog.key == "rules":
+            pages[catalog.page] = rules_page(contract, catalog)
+        else:
+            pages[catalog.page] = catalog_page(catalog)
     pages[CHANGELOG_PAGE] = changelog_page(contract)
     pages[ASYNCAPI_PAGE] = asyncapi_page(contract)
     return pages

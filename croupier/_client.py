@@ -22,6 +22,8 @@ __all__ = [
     "ALL_SCOPES",
     "SANDBOX_CREDENTIALS",
     "SANDBOX_ED25519_CREDENTIALS",
+    "SANDBOX_OTHER_BRAND_CREDENTIALS",
+    "SANDBOX_OTHER_PROVIDER_CREDENTIALS",
     "SANDBOX_ROTATION_CREDENTIALS",
     "ContractClient",
     "Credentials",
@@ -77,6 +79,13 @@ _SANDBOX_ED25519_PEM = (
 # SANDBOX_ROTATION_CREDENTIALS, is active at the same time to exercise key rotation.
 SANDBOX_CREDENTIALS = Credentials(key_id="sbx-2026a", secret="sandbox-secret-a")
 SANDBOX_ROTATION_CREDENTIALS = Credentials(key_id="sbx-2026b", secret="sandbox-secret-b")
+# A second brand and a second provider the sandbox serves, so tenancy can be exercised.
+SANDBOX_OTHER_BRAND_CREDENTIALS = Credentials(
+    key_id="sbx-other-2026a", secret="sandbox-secret-other", brand="brand_other", region="SE"
+)
+SANDBOX_OTHER_PROVIDER_CREDENTIALS = Credentials(
+    key_id="sbx-prov2-2026a", secret="sandbox-secret-prov2", provider="prov_other"
+)
 SANDBOX_ED25519_CREDENTIALS = Credentials(
     key_id="sbx-ed-2026a",
     secret="sandbox-secret-a",

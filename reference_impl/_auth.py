@@ -16,6 +16,8 @@ from croupier import (
     COVERED_HEADERS,
     SANDBOX_CREDENTIALS,
     SANDBOX_ED25519_CREDENTIALS,
+    SANDBOX_OTHER_BRAND_CREDENTIALS,
+    SANDBOX_OTHER_PROVIDER_CREDENTIALS,
     SANDBOX_ROTATION_CREDENTIALS,
     SIGNATURE_HEADER,
     Credentials,
@@ -47,13 +49,9 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "brand_other": ("SE",),
 }
 
-# A second brand and a second provider, so tenancy can be exercised (public, like the rest).
-OTHER_BRAND_CREDENTIALS = Credentials(
-    key_id="sbx-other-2026a", secret="sandbox-secret-other", brand="brand_other", region="SE"
-)
-OTHER_PROVIDER_CREDENTIALS = Credentials(
-    key_id="sbx-prov2-2026a", secret="sandbox-secret-prov2", provider="prov_other"
-)
+# A second brand and a second provider, so tenancy can be exercised (published in croupier).
+OTHER_BRAND_CREDENTIALS = SANDBOX_OTHER_BRAND_CREDENTIALS
+OTHER_PROVIDER_CREDENTIALS = SANDBOX_OTHER_PROVIDER_CREDENTIALS
 
 SANDBOX_ED25519_PUBLIC_PEM = (
     "-----BEGIN PUBLIC KEY-----\n"
@@ -189,7 +187,6 @@ class Authenticator:
             raise DomainError(
                 "INVALID_TOKEN", "the bearer token was issued to another client than the key's"
             )
-
 
 
 # Headers whose value decides who calls: sent twice, which one was meant is ambiguous.

@@ -15,6 +15,7 @@ CONTROL_TOKEN_ENV = "CROUPIER_CONTROL_TOKEN"
 CONTROL_ENV = "CROUPIER_CONTROL"
 CERT_BINDING_ENV = "CROUPIER_CLIENT_CERT_BINDING"
 SESSION_MINUTES_ENV = "CROUPIER_SANDBOX_SESSION_MINUTES"
+MUTANT_ENV = "CROUPIER_SANDBOX_MUTANT"
 
 
 def app_factory():  # type: ignore[no-untyped-def]
@@ -24,6 +25,11 @@ def app_factory():  # type: ignore[no-untyped-def]
     from croupier.reference_impl._app import create_app
 
     legacy = [k for k in os.environ.get(LEGACY_ENV, "").split(",") if k]
+    if os.environ.get(MUTANT_ENV):
+        # The mutation suite only: one deliberate fault, patched in before the app is built.
+        from croupier.reference_impl._mutants import apply_mutant
+
+        apply_mutant(os.environ[MUTANT_ENV])
     return create_app(
         os.environ[DB_ENV],
         nats_url=os.environ.get(NATS_ENV) or None,
@@ -89,6 +95,14 @@ def serve(
     session_minutes: Annotated[
         int, typer.Option("--session-minutes", min=1, max=1440, help="Lifetime of a new session.")
     ] = 60,
+    mutant: Annotated[
+        str | None,
+        typer.Option(
+            "--mutant",
+            help="Mutation testing only: run with one deliberate fault (an id of "
+            "reference_impl/_mutants/, see bench/mutation_bench.py). Never for real use.",
+        ),
+    ] = None,
 ) -> None:
     """Run the sandbox: the contract on a real database, plus the sandbox control surface."""
     import os
@@ -147,6 +161,17 @@ def serve(
     os.environ[CERT_BINDING_ENV] = "on" if client_ca else "off"
     os.environ[CONTROL_ENV] = "off" if no_control else "on"
     os.environ[SESSION_MINUTES_ENV] = str(session_minutes)
+    if mutant:
+        from croupier.reference_impl._mutants import MutantError, apply_mutant
+
+        try:
+            apply_mutant(mutant)  # fail here (exit 2), not in every worker
+        except MutantError as exc:
+            typer.echo(f"croupier: cannot run: --mutant: {exc}", err=True)
+            raise typer.Exit(2) from None
+        os.environ[MUTANT_ENV] = mutant
+    else:
+        os.environ.pop(MUTANT_ENV, None)
     if control_token:
         os.environ[CONTROL_TOKEN_ENV] = control_token
     if nats:
@@ -186,6 +211,8 @@ def serve(
             "  control:    OPEN to anyone who reaches this port (players, money, clock); "
             "protect it with --control-token or switch it off with --no-control"
         )
+    if mutant:
+        typer.echo(f"  MUTANT:     {mutant} (one deliberate fault, for mutation testing only)")
     if nats:
         typer.echo(
             f"  relay:      outbox -> {nats} (JetStream, subject croupier.events.<tenant>.<player>)"

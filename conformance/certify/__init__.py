@@ -1,11 +1,17 @@
 """Certify: live checks of an implementation of the contract, with a verdict and evidence.
 
-May import `croupier`, Schemathesis, Hypothesis, httpx and rich; never
-`croupier.reference_impl` (the sandbox is started as a subprocess). Nothing imports it but
-`croupier.cli` (through `_command`) and the docs generator (through `scenario_catalog`).
+May import `croupier`, Schemathesis, Hypothesis, httpx and rich; never `reference_impl` (the
+sandbox is started as a subprocess). Nothing imports it but `croupier.cli` (through `_command`)
+and the docs generator (through `scenario_catalog`).
 """
 
-from croupier.conformance.certify._catalog import all_scenarios, check_catalog, scenario_catalog
+from croupier.conformance.certify._catalog import (
+    all_scenarios,
+    check_catalog,
+    check_rules,
+    rule_checks,
+    scenario_catalog,
+)
 from croupier.conformance.certify._engine import PHASES, CertifyOptions, certify_target, known_ids
 from croupier.conformance.certify._events import (
     CaseFinished,
@@ -21,18 +27,9 @@ from croupier.conformance.certify._events import (
     RunStarted,
 )
 from croupier.conformance.certify._model import CaseResult, Exchange, Finding, RunResult, Verdict
-from croupier.conformance.certify._registry import (
-    NotApplicable,
-    Scenario,
-    ScenarioFailure,
-    scenario,
-)
-from croupier.conformance.certify._reports import (
-    render_json,
-    render_junit,
-    render_markdown,
-    write_reports,
-)
+from croupier.conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure, scenario
+from croupier.conformance.certify._reports import render_json, render_junit, render_markdown, write_reports
+from croupier.conformance.certify._rules import RULES, rule_catalog
 from croupier.conformance.certify._target import TargetUnavailable
 
 __all__ = [
@@ -50,6 +47,7 @@ __all__ = [
     "PhaseFinished",
     "PhaseStarted",
     "Progress",
+    "RULES",
     "RequestSent",
     "RunFinished",
     "RunResult",
@@ -61,10 +59,13 @@ __all__ = [
     "all_scenarios",
     "certify_target",
     "check_catalog",
+    "check_rules",
     "known_ids",
     "render_json",
     "render_junit",
     "render_markdown",
+    "rule_catalog",
+    "rule_checks",
     "scenario",
     "scenario_catalog",
     "write_reports",

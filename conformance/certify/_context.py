@@ -421,14 +421,16 @@ class ScenarioContext:
             )
         return self._currency[player]
 
-    def open_session(self, player: str, currency: str | None = None) -> str:
-        """Open a session for the player; fail the scenario when refused."""
+    def open_session(
+        self, player: str, currency: str | None = None, game: str | None = None
+    ) -> str:
+        """Open a session for the player (on `game`, else the slots game); fail when refused."""
         reply = self.target.call(
             "POST",
             "/v1/sessions",
             {
                 "player_id": player,
-                "game_id": self.game,
+                "game_id": game or self.game,
                 "currency": currency or self.currency_of(player),
                 "locale": "en-GB",
             },
@@ -451,6 +453,7 @@ class ScenarioContext:
         currency: str | None = None,
         bet_id: str | None = None,
         round_id: str | None = None,
+        game: str | None = None,
     ) -> dict[str, Any]:
         """The body of an authorize."""
         return {
@@ -458,7 +461,7 @@ class ScenarioContext:
             "round_id": round_id or self.unique("r"),
             "session_id": session,
             "player_id": player,
-            "game_id": self.game,
+            "game_id": game or self.game,
             "stake": {"amount": stake, "currency": currency or self.currency_of(player)},
         }
 

@@ -32,6 +32,7 @@ class Scenario:
     mandatory: bool
     needs_sandbox: bool
     module: str
+    rules: tuple[str, ...] = ()  # ids of the contract rules it verifies (conformance._rules)
 
 
 SCENARIOS: Registry[Scenario] = Registry("scenario")
@@ -42,8 +43,12 @@ def scenario(
     *,
     mandatory: bool = True,
     needs_sandbox: bool = True,
+    rules: tuple[str, ...] = (),
 ) -> Callable[[Callable[[ScenarioContext], None]], Callable[[ScenarioContext], None]]:
-    """Register a scenario under a stable kebab-case id; its docstring's first line is its title."""
+    """Register a scenario under a stable kebab-case id; its docstring's first line is its title.
+
+    `rules` names the contract rules (conformance.certify._rules) the scenario verifies.
+    """
     SCENARIOS.check(scenario_id)
 
     def register(func: Callable[[ScenarioContext], None]) -> Callable[[ScenarioContext], None]:
@@ -56,6 +61,7 @@ def scenario(
                 mandatory=mandatory,
                 needs_sandbox=needs_sandbox,
                 module=func.__module__,
+                rules=tuple(rules),
             ),
         )
         return func

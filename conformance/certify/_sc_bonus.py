@@ -10,7 +10,7 @@ from croupier.conformance.certify._registry import scenario
 __all__: list[str] = []
 
 
-@scenario("bonus-expiry-forfeits")
+@scenario("bonus-expiry-forfeits", rules=("bonus-expiry", "events-schema-valid"))
 def bonus_expiry_forfeits(ctx: ScenarioContext) -> None:
     """A bonus past its deadline forfeits its funds, keeps the cash, emits bonus.expired once."""
     _, now = ctx.clock()  # not applicable before any setup when the target cannot move time

@@ -21,7 +21,7 @@ class _Bet:
     state: str  # authorized | settled | rolled_back
 
 
-@scenario("money-conservation", needs_sandbox=False)
+@scenario("money-conservation", needs_sandbox=False, rules=("money-conservation",))
 def money_conservation(ctx: ScenarioContext) -> None:
     """Random authorize/settle/rollback/replay sequences keep balances equal to a model ledger."""
     from hypothesis import HealthCheck, Phase, Verbosity, seed, settings

@@ -23,7 +23,7 @@ def contract_lag_budget(contract: Contract) -> dict[str, int]:
     return {k: int(budget[k]) for k in ("p95_ms", "max_ms") if isinstance(budget.get(k), int)}
 
 
-@scenario("event-lag-within-budget", mandatory=False)
+@scenario("event-lag-within-budget", mandatory=False, rules=("events-lag-budget",))
 def event_lag_within_budget(ctx: ScenarioContext) -> None:
     """Events reach the bus within the contract's lag budget (p95 and max, outbox to bus)."""
     ctx.require_sandbox()

@@ -11,7 +11,15 @@ from croupier.conformance.certify._registry import scenario
 __all__: list[str] = []
 
 
-@scenario("movement-events-emitted")
+@scenario(
+    "movement-events-emitted",
+    rules=(
+        "events-per-movement",
+        "events-schema-valid",
+        "events-unique-ids",
+        "events-carry-the-call",
+    ),
+)
 def movement_events_emitted(ctx: ScenarioContext) -> None:
     """Authorize, settle and rollback emit their events once, valid against schemas/, ids unique."""
     player, session = ctx.ready_player()

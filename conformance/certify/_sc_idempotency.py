@@ -47,7 +47,15 @@ def _replayed_once(
     return after_first
 
 
-@scenario("idempotent-replay-authorize", needs_sandbox=False)
+@scenario(
+    "idempotent-replay-authorize",
+    needs_sandbox=False,
+    rules=(
+        "idempotency-replay-stored-answer",
+        "idempotency-replay-header",
+        "idempotency-replay-moves-once",
+    ),
+)
 def idempotent_replay_authorize(ctx: ScenarioContext) -> None:
     """An authorize replayed with its key and body answers the same bytes, holds the stake once."""
     player, session = ctx.ready_player()
@@ -57,7 +65,15 @@ def idempotent_replay_authorize(ctx: ScenarioContext) -> None:
     ctx.expect_moved(before, after, "one 1.00 hold", cash=-100, held=100, available=-100)
 
 
-@scenario("idempotent-replay-settle", needs_sandbox=False)
+@scenario(
+    "idempotent-replay-settle",
+    needs_sandbox=False,
+    rules=(
+        "idempotency-replay-stored-answer",
+        "idempotency-replay-header",
+        "idempotency-replay-moves-once",
+    ),
+)
 def idempotent_replay_settle(ctx: ScenarioContext) -> None:
     """A settle replayed with its key and body answers the same bytes and credits the win once."""
     player, session = ctx.ready_player()
@@ -68,7 +84,16 @@ def idempotent_replay_settle(ctx: ScenarioContext) -> None:
     ctx.expect_moved(before, after, "- 1.00 + 2.50", cash=150, available=150)
 
 
-@scenario("idempotent-replay-rollback", needs_sandbox=False)
+@scenario(
+    "idempotent-replay-rollback",
+    needs_sandbox=False,
+    rules=(
+        "idempotency-replay-stored-answer",
+        "idempotency-replay-header",
+        "idempotency-replay-moves-once",
+        "bet-rollback-releases",
+    ),
+)
 def idempotent_replay_rollback(ctx: ScenarioContext) -> None:
     """A rollback replayed with its key and body answers the same bytes, releases the stake once."""
     player, session = ctx.ready_player()
@@ -79,7 +104,11 @@ def idempotent_replay_rollback(ctx: ScenarioContext) -> None:
     ctx.expect_moved(before, after, "a 3.00 hold and its rollback")
 
 
-@scenario("idempotency-key-mismatch", needs_sandbox=False)
+@scenario(
+    "idempotency-key-mismatch",
+    needs_sandbox=False,
+    rules=("idempotency-mismatch", "error-idempotency-mismatch"),
+)
 def idempotency_key_mismatch(ctx: ScenarioContext) -> None:
     """The same idempotency key with another body is 409 IDEMPOTENCY_MISMATCH and moves nothing."""
     player, session = ctx.ready_player()
@@ -96,7 +125,11 @@ def idempotency_key_mismatch(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("duplicate-bet-new-key", needs_sandbox=False)
+@scenario(
+    "duplicate-bet-new-key",
+    needs_sandbox=False,
+    rules=("idempotency-duplicate-bet", "error-duplicate"),
+)
 def duplicate_bet_new_key(ctx: ScenarioContext) -> None:
     """A new idempotency key for an existing bet id is 409 DUPLICATE and holds nothing more."""
     player, body = ctx.bet_for_new_player("1.00")
@@ -109,7 +142,11 @@ def duplicate_bet_new_key(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("idempotent-race", needs_sandbox=False)
+@scenario(
+    "idempotent-race",
+    needs_sandbox=False,
+    rules=("idempotency-race-one-movement", "error-request-in-progress"),
+)
 def idempotent_race(ctx: ScenarioContext) -> None:
     """One key racing in four threads yields one hold; others replay or say REQUEST_IN_PROGRESS."""
     player, session = ctx.ready_player()

@@ -8,7 +8,11 @@ from croupier.conformance.certify._registry import scenario
 __all__: list[str] = []
 
 
-@scenario("two-players-isolated", needs_sandbox=False)
+@scenario(
+    "two-players-isolated",
+    needs_sandbox=False,
+    rules=("bet-player-scoped", "money-exact-minor-units"),
+)
 def two_players_isolated(ctx: ScenarioContext) -> None:
     """Bets of two players move only their own balances."""
     alice, bob = ctx.funded_players(2)
@@ -31,7 +35,11 @@ def two_players_isolated(ctx: ScenarioContext) -> None:
     ctx.expect(ctx.money(bob) == bob_money, "a cross-player settle moved bob's money")
 
 
-@scenario("parallel-rounds-isolated", needs_sandbox=False)
+@scenario(
+    "parallel-rounds-isolated",
+    needs_sandbox=False,
+    rules=("bet-round-several-bets", "bet-history-readable"),
+)
 def parallel_rounds_isolated(ctx: ScenarioContext) -> None:
     """Two interleaved rounds of one player settle and roll back independently."""
     player, session = ctx.ready_player("EUR", "100.00")

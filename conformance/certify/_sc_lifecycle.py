@@ -8,7 +8,18 @@ from croupier.conformance.certify._registry import scenario
 __all__: list[str] = []
 
 
-@scenario("bet-win-balance", needs_sandbox=False)
+@scenario(
+    "bet-win-balance",
+    needs_sandbox=False,
+    rules=(
+        "money-amount-decimal-string",
+        "money-exact-minor-units",
+        "money-balance-after-movement",
+        "bet-authorize-holds",
+        "bet-settle-captures-and-credits",
+        "money-held-not-available",
+    ),
+)
 def bet_win_balance(ctx: ScenarioContext) -> None:
     """A bet and its win move exactly the stake and the win, to the minor unit."""
     player, session = ctx.ready_player()
@@ -48,7 +59,11 @@ def bet_win_balance(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("settle-without-authorize", needs_sandbox=False)
+@scenario(
+    "settle-without-authorize",
+    needs_sandbox=False,
+    rules=("bet-settle-unknown", "error-bet-not-found"),
+)
 def settle_without_authorize(ctx: ScenarioContext) -> None:
     """Settle of a bet that was never authorized is 404 BET_NOT_FOUND and credits nothing."""
     player, session = ctx.ready_player()
@@ -62,7 +77,15 @@ def settle_without_authorize(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("rollback-unknown-then-authorize", needs_sandbox=False)
+@scenario(
+    "rollback-unknown-then-authorize",
+    needs_sandbox=False,
+    rules=(
+        "bet-rollback-unknown-tombstone",
+        "bet-tombstone-refuses-authorize",
+        "error-bet-rolled-back",
+    ),
+)
 def rollback_unknown_then_authorize(ctx: ScenarioContext) -> None:
     """Rollback of an unknown bet is a 200 tombstone; its late authorize is 409 BET_ROLLED_BACK."""
     player, session = ctx.ready_player()
@@ -88,7 +111,11 @@ def rollback_unknown_then_authorize(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("rollback-after-settle", needs_sandbox=False)
+@scenario(
+    "rollback-after-settle",
+    needs_sandbox=False,
+    rules=("bet-rollback-after-settle", "error-bet-already-settled"),
+)
 def rollback_after_settle(ctx: ScenarioContext) -> None:
     """Rollback of a settled bet is 409 BET_ALREADY_SETTLED and takes nothing back."""
     player, auth = ctx.bet_for_new_player("2.00")
@@ -102,7 +129,11 @@ def rollback_after_settle(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("settle-after-rollback", needs_sandbox=False)
+@scenario(
+    "settle-after-rollback",
+    needs_sandbox=False,
+    rules=("bet-settle-after-rollback", "error-bet-rolled-back"),
+)
 def settle_after_rollback(ctx: ScenarioContext) -> None:
     """Settle of a rolled-back bet is 409 BET_ROLLED_BACK and credits nothing."""
     player, auth = ctx.bet_for_new_player("2.00")
@@ -116,7 +147,9 @@ def settle_after_rollback(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("double-settle", needs_sandbox=False)
+@scenario(
+    "double-settle", needs_sandbox=False, rules=("bet-settle-twice", "error-bet-already-settled")
+)
 def double_settle(ctx: ScenarioContext) -> None:
     """A second settle of a bet (new key) is 409 BET_ALREADY_SETTLED; the win is credited once."""
     player, session = ctx.ready_player()

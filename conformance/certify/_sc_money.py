@@ -18,7 +18,11 @@ def _stake_refused(
     return ctx.expect_refused(player, lambda: ctx.authorize(body), status, code, what)
 
 
-@scenario("insufficient-funds", needs_sandbox=False)
+@scenario(
+    "insufficient-funds",
+    needs_sandbox=False,
+    rules=("money-insufficient-funds", "error-insufficient-funds"),
+)
 def insufficient_funds(ctx: ScenarioContext) -> None:
     """A stake above the available balance is 402 INSUFFICIENT_FUNDS with the unchanged balance."""
     player = ctx.new_player("EUR", "0.50") if ctx.sandbox else ctx.role("low_balance")
@@ -42,7 +46,11 @@ def insufficient_funds(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("wrong-currency", needs_sandbox=False)
+@scenario(
+    "wrong-currency",
+    needs_sandbox=False,
+    rules=("money-currency-matches-wallet", "error-wrong-currency"),
+)
 def wrong_currency(ctx: ScenarioContext) -> None:
     """A stake in another currency than the player's is 422 WRONG_CURRENCY and moves nothing."""
     player, session = ctx.ready_player("EUR")
@@ -50,7 +58,11 @@ def wrong_currency(ctx: ScenarioContext) -> None:
     _stake_refused(ctx, player, body, 422, "WRONG_CURRENCY", "USD stake for a EUR player")
 
 
-@scenario("amount-precision", needs_sandbox=False)
+@scenario(
+    "amount-precision",
+    needs_sandbox=False,
+    rules=("money-exponent-enforced", "error-invalid-amount"),
+)
 def amount_precision(ctx: ScenarioContext) -> None:
     """Amounts with more fraction digits than the currency allows are 422 INVALID_AMOUNT."""
     player, session = ctx.ready_player("EUR")
@@ -76,7 +88,11 @@ def amount_precision(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("negative-and-zero-stake", needs_sandbox=False)
+@scenario(
+    "negative-and-zero-stake",
+    needs_sandbox=False,
+    rules=("money-positive-amounts", "error-invalid-amount"),
+)
 def negative_and_zero_stake(ctx: ScenarioContext) -> None:
     """Negative, zero, exponent and NaN stakes are 422 INVALID_AMOUNT and move nothing."""
     player, session = ctx.ready_player("EUR")

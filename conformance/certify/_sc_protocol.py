@@ -24,7 +24,11 @@ def _settle_body(ctx: ScenarioContext) -> dict[str, object]:
     }
 
 
-@scenario("missing-trace-id", needs_sandbox=False)
+@scenario(
+    "missing-trace-id",
+    needs_sandbox=False,
+    rules=("header-trace-id-required", "error-missing-trace-id"),
+)
 def missing_trace_id(ctx: ScenarioContext) -> None:
     """A call without X-Trace-Id is 400 MISSING_TRACE_ID and still answers an X-Trace-Id."""
     reply = ctx.target.call("GET", f"/v1/players/{_PLAYER}/balance", drop=("X-Trace-Id",))
@@ -37,7 +41,11 @@ def missing_trace_id(ctx: ScenarioContext) -> None:
     ctx.expect_status(write, 400, "MISSING_TRACE_ID", "settle without X-Trace-Id")
 
 
-@scenario("missing-idempotency-key", needs_sandbox=False)
+@scenario(
+    "missing-idempotency-key",
+    needs_sandbox=False,
+    rules=("header-idempotency-key-required", "error-missing-idempotency-key"),
+)
 def missing_idempotency_key(ctx: ScenarioContext) -> None:
     """A write without X-Idempotency-Key is 400 MISSING_IDEMPOTENCY_KEY."""
     for path, body in (
@@ -51,7 +59,11 @@ def missing_idempotency_key(ctx: ScenarioContext) -> None:
         ctx.expect_status(reply, 400, "MISSING_IDEMPOTENCY_KEY", f"POST {path} without a key")
 
 
-@scenario("missing-brand-header", needs_sandbox=False)
+@scenario(
+    "missing-brand-header",
+    needs_sandbox=False,
+    rules=("header-tenant-required", "error-missing-header"),
+)
 def missing_brand_header(ctx: ScenarioContext) -> None:
     """A call without X-Brand-Id, X-Region or X-Provider-Id is 400 MISSING_HEADER."""
     for header in ("X-Brand-Id", "X-Region", "X-Provider-Id"):
@@ -59,7 +71,11 @@ def missing_brand_header(ctx: ScenarioContext) -> None:
         ctx.expect_status(reply, 400, "MISSING_HEADER", f"balance read without {header}")
 
 
-@scenario("bad-signature", needs_sandbox=False)
+@scenario(
+    "bad-signature",
+    needs_sandbox=False,
+    rules=("security-signature-required", "error-invalid-signature"),
+)
 def bad_signature(ctx: ScenarioContext) -> None:
     """Unsigned, wrongly signed and unknown-key requests are 401 INVALID_SIGNATURE."""
     creds = ctx.target.credentials
@@ -81,7 +97,11 @@ def bad_signature(ctx: ScenarioContext) -> None:
     ctx.expect_status(reply, 401, "INVALID_SIGNATURE", "settle signed with an unknown key id")
 
 
-@scenario("stale-timestamp", needs_sandbox=False)
+@scenario(
+    "stale-timestamp",
+    needs_sandbox=False,
+    rules=("security-timestamp-window", "error-invalid-signature"),
+)
 def stale_timestamp(ctx: ScenarioContext) -> None:
     """A signature more than 60 s off the platform's clock is 401 INVALID_SIGNATURE."""
     now = int(time.time())
@@ -90,7 +110,11 @@ def stale_timestamp(ctx: ScenarioContext) -> None:
         ctx.expect_status(reply, 401, "INVALID_SIGNATURE", f"signature {offset:+d} s off")
 
 
-@scenario("missing-bearer-token", needs_sandbox=False)
+@scenario(
+    "missing-bearer-token",
+    needs_sandbox=False,
+    rules=("security-token-required", "error-invalid-token"),
+)
 def missing_bearer_token(ctx: ScenarioContext) -> None:
     """A signed call without a bearer token, or with an unknown one, is 401 INVALID_TOKEN."""
     reply = ctx.post("/v1/bets/settle", _settle_body(ctx), bearer=False)
@@ -101,7 +125,9 @@ def missing_bearer_token(ctx: ScenarioContext) -> None:
     ctx.expect_status(forged, 401, "INVALID_TOKEN", "settle with an unknown bearer token")
 
 
-@scenario("malformed-json", needs_sandbox=False)
+@scenario(
+    "malformed-json", needs_sandbox=False, rules=("body-strict-json", "error-malformed-request")
+)
 def malformed_json(ctx: ScenarioContext) -> None:
     """A body that is not JSON is 400 MALFORMED_REQUEST, never a 5xx."""
     for raw in (b'{"bet_id": ', b"not json at all", b"\xff\xfe"):

@@ -30,7 +30,16 @@ def _session_expires_at(ctx: ScenarioContext, session: str) -> Any:
     return parse_time(detail.get("expires_at"), "the session's expires_at")
 
 
-@scenario("session-time-limit", needs_sandbox=False)
+@scenario(
+    "session-time-limit",
+    needs_sandbox=False,
+    rules=(
+        "rg-session-time-limit",
+        "rg-refusal-details",
+        "owed-money-limit-reached",
+        "error-rg-time-limit",
+    ),
+)
 def session_time_limit(ctx: ScenarioContext) -> None:
     """Once a session outlives the player's session-time limit, authorize is 403 RG_TIME_LIMIT."""
     if ctx.sandbox:
@@ -65,7 +74,11 @@ def session_time_limit(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("self-excluded-pending-win-paid", needs_sandbox=False)
+@scenario(
+    "self-excluded-pending-win-paid",
+    needs_sandbox=False,
+    rules=("rg-self-exclusion", "owed-money-excluded-player", "error-rg-self-excluded"),
+)
 def self_excluded_pending_win_paid(ctx: ScenarioContext) -> None:
     """A self-excluded player's bet is 403 RG_SELF_EXCLUDED while a pending win is still paid."""
     if not ctx.sandbox:
@@ -146,7 +159,11 @@ def _stake_past_loss_limit(ctx: ScenarioContext, player: str, session: str, when
     )
 
 
-@scenario("loss-limit", needs_sandbox=False)
+@scenario(
+    "loss-limit",
+    needs_sandbox=False,
+    rules=("rg-loss-limit", "rg-refusal-details", "error-rg-loss-limit"),
+)
 def loss_limit(ctx: ScenarioContext) -> None:
     """A stake past the daily loss limit is 403 RG_LOSS_LIMIT with limit and remaining."""
     if not ctx.sandbox:
@@ -216,7 +233,7 @@ def _loss_limit_fixture(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("loss-limit-period-reset", needs_sandbox=False)
+@scenario("loss-limit-period-reset", needs_sandbox=False, rules=("rg-loss-limit-resets",))
 def loss_limit_period_reset(ctx: ScenarioContext) -> None:
     """A loss limit holds until its period ends (details.resets_at), then accepts stakes again."""
     # A day must pass: only the sandbox clock makes that practical.
@@ -241,7 +258,7 @@ def loss_limit_period_reset(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("stake-limit", needs_sandbox=False)
+@scenario("stake-limit", needs_sandbox=False, rules=("rg-stake-limit", "error-rg-stake-limit"))
 def stake_limit(ctx: ScenarioContext) -> None:
     """A stake above the stake limit is 403 RG_STAKE_LIMIT; a stake at the limit is accepted."""
     if ctx.sandbox:
@@ -271,7 +288,11 @@ def stake_limit(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("expired-session-win-accepted", needs_sandbox=False)
+@scenario(
+    "expired-session-win-accepted",
+    needs_sandbox=False,
+    rules=("owed-money-expired-session", "session-expiry", "error-session-expired"),
+)
 def expired_session_win_accepted(ctx: ScenarioContext) -> None:
     """On an expired session bets are 409 SESSION_EXPIRED while wins and rollbacks are accepted."""
     if not ctx.sandbox:
@@ -313,7 +334,11 @@ def expired_session_win_accepted(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("session-expires-at-deadline", needs_sandbox=False)
+@scenario(
+    "session-expires-at-deadline",
+    needs_sandbox=False,
+    rules=("session-expiry", "error-session-expired"),
+)
 def session_expires_at_deadline(ctx: ScenarioContext) -> None:
     """A session takes bets until its expires_at, then is 409 SESSION_EXPIRED and emits one end."""
     ctx.need_some_time("the session to expire")

@@ -215,3 +215,11 @@ def test_search_ui_finds_idempotency_mismatch(served, tmp_path):
     )
     assert hrefs, "the search UI showed no result for IDEMPOTENCY_MISMATCH within 30 s"
     assert any("/reference/errors/" in h and "#IDEMPOTENCY_MISMATCH" in h for h in hrefs), hrefs
+
+
+def test_certification_rules_page_shows_every_rule_in_the_browser(served, browser):
+    from croupier.conformance.certify import RULES
+
+    text = _text(browser(served + "/reference/certify-rules/", "--dump-dom"))
+    assert [r for r in RULES if r not in text] == []
+    assert "Checked by" in text and "sample report" in text

@@ -193,3 +193,19 @@ def test_registry_is_importable_and_fully_documented(catalog):
     text = pages.catalog_page(loaded)
     for entry in loaded.entries:
         assert f"{{#{entry['id']}}}" in text
+
+
+def test_the_rules_page_shows_each_rule_its_checks_and_their_sample_verdicts() -> None:
+    from croupier.conformance.certify import RULES, rule_checks
+
+    contract = load_contract(ROOT)
+    catalog = next(c for c in pages.load_catalogs() if c.key == "rules")
+    text = pages.rules_page(contract, catalog)
+    assert text.startswith("<!-- Generated at build time")
+    for rule_id, checks in rule_checks().items():
+        row = next(line for line in text.splitlines() if f'<span id="{rule_id}">' in line)
+        assert checks and all(f"`{c}`" in row for c in checks), rule_id
+    verdicts = pages._sample_verdicts(contract)[0]
+    assert verdicts and f"`bet-win-balance`](certify-scenarios.md#bet-win-balance) " \
+        f"{verdicts.get('bet-win-balance', '*not in the sample*')}" in text
+    assert len(RULES) >= 90

@@ -26,9 +26,15 @@ NATS_URL = os.environ.get("CROUPIER_TEST_NATS_URL") or None
 CLOCK_SCENARIOS = {
     "bonus-expiry-forfeits",
     "loss-limit-period-reset",
+    "reality-check-emitted",
+    "replay-after-retention",
     "session-expires-at-deadline",
     "session-time-limit",
+    "token-expires",
 }
+
+# Scenarios that need no test account at all (headers, signatures, bodies, paths, health).
+NO_ACCOUNT_MODULES = ("_sc_protocol", "_sc_security", "_sc_http")
 
 
 def _only_slow(result: Any) -> bool:
@@ -123,7 +129,7 @@ def test_without_the_sandbox_surface_scenarios_are_not_applicable(
         if item.needs_sandbox:
             assert result.verdict == Verdict.NOT_APPLICABLE, item.id
             assert "sandbox control surface" in result.reason
-        elif item.module.endswith("_sc_protocol"):
+        elif item.module.endswith(NO_ACCOUNT_MODULES):
             assert result.verdict == Verdict.PASSED, (item.id, result.findings, result.reason)
         else:
             assert result.verdict == Verdict.NOT_APPLICABLE, (item.id, result.findings)
