@@ -101,8 +101,8 @@ def certify_one(
     mutant_id: str | None, seed: int, max_stage: int = 3, db: str | None = None
 ) -> dict[str, Any]:
     """Certify the sandbox with one mutant (None: unmutated) stage by stage; an Outcome dict."""
-    from croupier.conformance.certify import CertifyOptions, certify_target, rule_checks
     from croupier import load_contract, sandbox_server
+    from croupier.conformance.certify import CertifyOptions, certify_target, rule_checks
     from croupier.reference_impl._mutants import MUTANTS, all_mutants
 
     all_mutants()

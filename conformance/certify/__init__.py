@@ -27,8 +27,18 @@ from croupier.conformance.certify._events import (
     RunStarted,
 )
 from croupier.conformance.certify._model import CaseResult, Exchange, Finding, RunResult, Verdict
-from croupier.conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure, scenario
-from croupier.conformance.certify._reports import render_json, render_junit, render_markdown, write_reports
+from croupier.conformance.certify._registry import (
+    NotApplicable,
+    Scenario,
+    ScenarioFailure,
+    scenario,
+)
+from croupier.conformance.certify._reports import (
+    render_json,
+    render_junit,
+    render_markdown,
+    write_reports,
+)
 from croupier.conformance.certify._rules import RULES, rule_catalog
 from croupier.conformance.certify._target import TargetUnavailable
 

@@ -519,6 +519,12 @@ rule(
     "Event amounts and balance_after equal the movement and the balance after it.",
 )
 rule(
+    "events-lag-budget",
+    "events",
+    "Events reach the bus within the contract's outbox-to-bus lag budget.",
+    level=WARN,
+)
+rule(
     "events-provider-validated",
     "events",
     "A published event is validated: 422 INVALID_EVENT, or UNKNOWN_EVENT_TYPE without a schema.",

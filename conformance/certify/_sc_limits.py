@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from croupier import format_minor
 from croupier.conformance.certify._context import ScenarioContext
 from croupier.conformance.certify._registry import NotApplicable, scenario
-from croupier import format_minor
 
 __all__: list[str] = []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from croupier import format_minor
 from croupier.conformance.certify._context import ScenarioContext, rfc3339
 from croupier.conformance.certify._registry import NotApplicable, scenario
-from croupier import format_minor
 
 __all__: list[str] = []
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from croupier.conformance.certify._context import ScenarioContext
-from croupier.conformance.certify._registry import NotApplicable, scenario
-from croupier.conformance.certify._target import Reply
 from croupier import (
     SANDBOX_CREDENTIALS,
     SANDBOX_ROTATION_CREDENTIALS,
@@ -15,6 +12,9 @@ from croupier import (
     new_trace_id,
     sign_request,
 )
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import NotApplicable, scenario
+from croupier.conformance.certify._target import Reply
 
 __all__: list[str] = []
 

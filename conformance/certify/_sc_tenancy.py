@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from croupier import SANDBOX_CREDENTIALS, SANDBOX_OTHER_PROVIDER_CREDENTIALS
 from croupier.conformance.certify._context import ScenarioContext
 from croupier.conformance.certify._registry import NotApplicable, scenario
-from croupier import SANDBOX_CREDENTIALS, SANDBOX_OTHER_PROVIDER_CREDENTIALS
 
 __all__: list[str] = []
 

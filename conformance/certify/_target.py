@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
+from croupier import ALL_SCOPES, ClientTls, Contract, ContractClient, Credentials
 from croupier.conformance.certify._checks import NO_SERVER_ERROR, ResponseView, run_response_checks
 from croupier.conformance.certify._events import EventBus, RequestSent
 from croupier.conformance.certify._model import Exchange, Finding
-from croupier import ALL_SCOPES, ClientTls, Contract, ContractClient, Credentials
 
 __all__ = ["ConnectionSettings", "OAuthClient", "Reply", "Target", "TargetUnavailable"]
 

@@ -10,7 +10,8 @@ from croupier.reference_impl._mutants._registry import mutant
 
 __all__: list[str] = []
 
-_CALL = "croupier.reference_impl._app.SandboxApp.contract_call"
+_APP = "croupier.reference_impl._app"
+_CALL = f"{_APP}.SandboxApp.contract_call"
 _VERIFY = "croupier.reference_impl._auth.Authenticator.verify"
 
 
@@ -253,7 +254,9 @@ def token_expiry_on_wall_clock(original: Any) -> Any:
 
 
 @mutant(
-    "body-size-not-limited", target="croupier.reference_impl._app.MAX_BODY_BYTES", rules=("body-size-limit",)
+    "body-size-not-limited",
+    target=f"{_APP}.MAX_BODY_BYTES",
+    rules=("body-size-limit",),
 )
 def body_size_not_limited(original: Any) -> Any:
     """Bodies of any size are read (no 64 KiB limit)."""
@@ -261,7 +264,9 @@ def body_size_not_limited(original: Any) -> Any:
 
 
 @mutant(
-    "content-type-not-checked", target="croupier.reference_impl._app._json_body", rules=("body-media-type",)
+    "content-type-not-checked",
+    target=f"{_APP}._json_body",
+    rules=("body-media-type",),
 )
 def content_type_not_checked(original: Any) -> Any:
     """A body is parsed as JSON whatever its Content-Type says."""
@@ -317,7 +322,7 @@ def malformed_json_crashes(original: Any) -> Any:
     return parse_json
 
 
-@mutant("unknown-path-plain-text", target="croupier.reference_impl._app._error", rules=("path-unknown",))
+@mutant("unknown-path-plain-text", target=f"{_APP}._error", rules=("path-unknown",))
 def unknown_path_plain_text(original: Any) -> Any:
     """An unknown path answers a plain-text 404, not the Error schema."""
 

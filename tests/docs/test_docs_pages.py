@@ -206,6 +206,10 @@ def test_the_rules_page_shows_each_rule_its_checks_and_their_sample_verdicts() -
         row = next(line for line in text.splitlines() if f'<span id="{rule_id}">' in line)
         assert checks and all(f"`{c}`" in row for c in checks), rule_id
     verdicts = pages._sample_verdicts(contract)[0]
-    assert verdicts and f"`bet-win-balance`](certify-scenarios.md#bet-win-balance) " \
-        f"{verdicts.get('bet-win-balance', '*not in the sample*')}" in text
+    assert (
+        verdicts
+        and f"`bet-win-balance`](certify-scenarios.md#bet-win-balance) "
+        f"{verdicts.get('bet-win-balance', '*not in the sample*')}"
+        in text
+    )
     assert len(RULES) >= 90

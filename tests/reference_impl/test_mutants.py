@@ -39,7 +39,9 @@ def test_the_suite_has_80_mutants_and_one_per_rule_family() -> None:
 
 
 def test_a_moved_target_fails_naming_it() -> None:
-    with pytest.raises(MutantError, match="croupier.reference_impl._platform.Platform.no_such_method"):
+    with pytest.raises(
+        MutantError, match="croupier.reference_impl._platform.Platform.no_such_method"
+    ):
         resolve("croupier.reference_impl._platform.Platform.no_such_method")
     with pytest.raises(MutantError, match="no importable module"):
         resolve("no_such_package.thing")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from croupier import load_contract
 from croupier.conformance.certify import RULES, all_scenarios, check_rules, known_ids, rule_checks
 from croupier.conformance.certify._rules import ERROR_CODES, FAMILIES, error_rule_id
-from croupier import load_contract
 
 
 def test_every_rule_is_verified_by_a_check_or_scenario() -> None:
