@@ -7,6 +7,7 @@ from typing import Any
 from croupier import format_minor
 from croupier.conformance.certify._context import ScenarioContext
 from croupier.conformance.certify._registry import NotApplicable, scenario
+from croupier.conformance.certify._sc_rg import stake_limited
 
 __all__: list[str] = []
 
@@ -102,16 +103,7 @@ def reality_check_emitted(ctx: ScenarioContext) -> None:
 @scenario("rg-check-agrees", needs_sandbox=False, rules=("rg-check-agrees",))
 def rg_check_agrees(ctx: ScenarioContext) -> None:
     """The RG check refuses what authorize refuses, allows what it allows, and moves no money."""
-    if ctx.sandbox:
-        player, session = ctx.ready_player()
-        ctx.set_limits(player, stake_limit={"amount": "5.00", "currency": "EUR"})
-        limit = "5.00"
-    else:
-        limited = ctx.fixtures.stake_limited
-        player = ctx.role("stake_limited")
-        assert limited is not None
-        session = ctx.open_session(player)
-        limit = limited.limit
+    player, session, limit = stake_limited(ctx)
     currency = ctx.currency_of(player)
     minor = ctx.minor({"amount": limit, "currency": currency}, "the stake limit")
     before = ctx.money(player)

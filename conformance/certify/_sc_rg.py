@@ -9,7 +9,7 @@ from croupier import format_minor
 from croupier.conformance.certify._context import ScenarioContext, parse_time
 from croupier.conformance.certify._registry import NotApplicable, scenario
 
-__all__: list[str] = []
+__all__ = ["stake_limited"]
 
 
 def _limit_details(
@@ -258,19 +258,22 @@ def loss_limit_period_reset(ctx: ScenarioContext) -> None:
     )
 
 
-@scenario("stake-limit", needs_sandbox=False, rules=("rg-stake-limit", "error-rg-stake-limit"))
-def stake_limit(ctx: ScenarioContext) -> None:
-    """A stake above the stake limit is 403 RG_STAKE_LIMIT; a stake at the limit is accepted."""
+def stake_limited(ctx: ScenarioContext) -> tuple[str, str, str]:
+    """A player under a stake limit (fresh at 5.00, or the fixture's), a session, the limit."""
     if ctx.sandbox:
         player, session = ctx.ready_player()
         ctx.set_limits(player, stake_limit={"amount": "5.00", "currency": "EUR"})
-        limit = "5.00"
-    else:
-        limited = ctx.fixtures.stake_limited
-        player = ctx.role("stake_limited")
-        assert limited is not None
-        session = ctx.open_session(player)
-        limit = limited.limit
+        return player, session, "5.00"
+    limited = ctx.fixtures.stake_limited
+    player = ctx.role("stake_limited")
+    assert limited is not None
+    return player, ctx.open_session(player), limited.limit
+
+
+@scenario("stake-limit", needs_sandbox=False, rules=("rg-stake-limit", "error-rg-stake-limit"))
+def stake_limit(ctx: ScenarioContext) -> None:
+    """A stake above the stake limit is 403 RG_STAKE_LIMIT; a stake at the limit is accepted."""
+    player, session, limit = stake_limited(ctx)
     currency = ctx.currency_of(player)
     minor = ctx.minor({"amount": limit, "currency": currency}, "the stake limit")
     above = format_minor(minor + 1, currency)

@@ -176,17 +176,22 @@ def amount_rendered_as_number(original: Any) -> Any:
     return money
 
 
-@mutant("settle-answers-stale-balance", target=_SETTLE, rules=("money-balance-after-movement",))
-def settle_answers_stale_balance(original: Any) -> Any:
-    """Settle answers the balance read before the win was credited (a cached balance)."""
+def _stale_balance(original: Any) -> Any:
+    """The operation answers the balance read before it moved the money."""
 
-    async def settle(self: Any, s: Any, ctx: Any, body: Any, controls: Any, now: Any) -> Any:
+    async def operation(self: Any, s: Any, ctx: Any, body: Any, controls: Any, now: Any) -> Any:
         call = (self, s, ctx, body, controls, now)
         before = await balance(call, body["player_id"])
         status, payload = await original(*call)
         return status, dict(payload, balance=before)
 
-    return settle
+    return operation
+
+
+@mutant("settle-answers-stale-balance", target=_SETTLE, rules=("money-balance-after-movement",))
+def settle_answers_stale_balance(original: Any) -> Any:
+    """Settle answers the balance read before the win was credited (a cached balance)."""
+    return _stale_balance(original)
 
 
 @mutant(
@@ -194,14 +199,7 @@ def settle_answers_stale_balance(original: Any) -> Any:
 )
 def authorize_answers_stale_balance(original: Any) -> Any:
     """Authorize answers the balance read before the stake was held."""
-
-    async def authorize(self: Any, s: Any, ctx: Any, body: Any, controls: Any, now: Any) -> Any:
-        call = (self, s, ctx, body, controls, now)
-        before = await balance(call, body["player_id"])
-        status, payload = await original(*call)
-        return status, dict(payload, balance=before)
-
-    return authorize
+    return _stale_balance(original)
 
 
 @mutant("win-taken-as-net", target=_SETTLE, rules=("bet-settle-captures-and-credits",))
