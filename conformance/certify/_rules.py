@@ -594,7 +594,8 @@ rule(
 # Checks that are not scenarios -> the rules they verify. Latency budgets: every `slo-*` id.
 CHECK_RULES: dict[str, tuple[str, ...]] = {
     "trace-id-echoed": ("header-trace-id-echoed",),
-    "error-body-conforms": ("error-body-schema",),
+    # Every error code's status and retryable flag, on whichever traffic triggers the code.
+    "error-body-conforms": ("error-body-schema", *(error_rule_id(c) for c in ERROR_CODES)),
     "idempotent-replay-header": ("idempotency-replay-header",),
     "no-server-error": ("no-server-error", "error-internal-error"),
     "not_a_server_error": ("no-server-error",),

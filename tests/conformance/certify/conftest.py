@@ -52,7 +52,8 @@ class OneFault:
         if self.on_request is not None:
             headers, body = self.on_request(scope, headers, body)
             headers["content-length"] = str(len(body))
-        scope = dict(scope, headers=[(k.encode(), v.encode()) for k, v in headers.items()])
+            # Only a rewritten request is rebuilt: a header sent twice must reach the app twice.
+            scope = dict(scope, headers=[(k.encode(), v.encode()) for k, v in headers.items()])
         sent = False
 
         async def replay_receive() -> dict[str, Any]:

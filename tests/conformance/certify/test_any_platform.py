@@ -28,6 +28,22 @@ NEED_CONTROL = {
     "movement-events-emitted",
     "loss-limit-period-reset",
     "event-lag-within-budget",
+    # events read back, limits set mid-play, bonuses, modes and faults, clock, second keys
+    "event-payloads-match-movements",
+    "rg-limit-hit-event",
+    "reality-check-emitted",
+    "loss-limit-counts-holds",
+    "rg-most-restrictive-wins",
+    "self-excluded-session-refused",
+    "bonus-funding-order",
+    "bonus-max-bet",
+    "bonus-wagering-contribution",
+    "degradation-modes",
+    "injected-faults-retried",
+    "replay-after-retention",
+    "token-expires",
+    "rotation-keys-and-token-binding",
+    "ids-scoped-to-provider",
 }
 # ...and these need real time to pass when there is no sandbox clock.
 NEED_TIME = {"session-time-limit", "expired-session-win-accepted", "session-expires-at-deadline"}
