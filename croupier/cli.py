@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "compat": "croupier.conformance.compat._command:compat",
     "docs": "croupier.codegen._docs_command:docs",
     "keys": "croupier._keys:keys_app",
+    "report": "croupier.conformance.certify._bundle:report_app",
     "audit": "croupier.reference_impl._audit_command:audit_app",
 }
 

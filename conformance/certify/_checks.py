@@ -126,7 +126,7 @@ def idempotent_replay_header(view: ResponseView, contract: Contract) -> str | No
 
 
 def no_server_error(view: ResponseView, contract: Contract) -> str | None:
-    """No request, however malformed, is answered with a 5xx."""
+    """No request, however malformed, is answered with a 5xx (Schemathesis's too)."""
     if view.status >= 500:
         snippet = view.body[:120].decode("utf-8", "replace")
         return f"{view.method} {view.path} answered {view.status}: {snippet}"

@@ -9,7 +9,10 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["certify"]
+__all__ = ["RETIRED_IDS", "certify"]
+
+# Ids that no longer exist -> the id that reports the same thing now.
+RETIRED_IDS = {"not_a_server_error": "no-server-error"}
 
 
 def _ids(value: str | None) -> set[str] | None:
@@ -94,8 +97,18 @@ def certify(
         ),
     ] = None,
     report_dir: Annotated[
-        Path, typer.Option(help="Where junit.xml, report.json and report.md go.")
+        Path,
+        typer.Option(help="Where junit.xml, report.json, report.md and manifest.json go."),
     ] = Path("croupier-report"),
+    sign_report: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign-report",
+            metavar="KEYFILE",
+            help="Sign the report bundle's manifest with this Ed25519 private key (PEM, as "
+            "`croupier keys new` writes); check it with `croupier report verify`.",
+        ),
+    ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed for every random choice; replays a run.")
     ] = None,
@@ -155,6 +168,7 @@ def certify(
         sandbox_server,
     )
     from croupier._console import announce_contract, need_extra
+    from croupier.conformance.certify._bundle import BundleError, load_signing_key
     from croupier.conformance.certify._engine import (
         PHASES,
         CertifyOptions,
@@ -193,6 +207,12 @@ def certify(
             "--max-examples, --latency-samples, --latency-concurrency and --latency-rounds "
             "must be at least 1"
         )
+    signing_key = None
+    if sign_report is not None:
+        try:
+            signing_key = load_signing_key(sign_report)
+        except BundleError as exc:
+            _die(f"--sign-report {exc}")
     if sandbox:
         need_extra("certify", "sandbox", "--sandbox")
     location = announce_contract("certify")
@@ -204,8 +224,13 @@ def certify(
     only_ids, skip_ids = _ids(only), _ids(skip) or set()
     known = known_ids(contract)
     unknown = sorted(((only_ids or set()) | skip_ids) - set(known))
+    retired = [f"{i} is now reported as {RETIRED_IDS[i]}" for i in unknown if i in RETIRED_IDS]
     if unknown:
-        _die(f"unknown id(s) {', '.join(unknown)}; see docs/guide/certify.md for the catalog")
+        _die(
+            f"unknown id(s) {', '.join(unknown)}; "
+            + (f"{'; '.join(retired)}; " if retired else "")
+            + "see docs/guide/certify.md for the catalog"
+        )
     base = profile.credentials or SANDBOX_CREDENTIALS
     credentials = Credentials(
         key_id=key_id or base.key_id,
@@ -263,7 +288,7 @@ def certify(
             _die(redact(str(exc), (*profile.secrets, credentials.secret)))
     secrets = (*profile.secrets, credentials.secret)
     try:
-        paths = write_reports(run, report_dir, secrets)
+        paths = write_reports(run, report_dir, secrets, signing_key)
     except OSError as exc:
         _die(f"cannot write the reports into {report_dir}: {exc.strerror}")
     if output_format == "json":

@@ -4,7 +4,10 @@ A scenario asks for accounts by role (`funded`, `role`); when the target offers 
 control surface (and the profile allows it) each one is a fresh player made for the scenario,
 otherwise it is the fixture file's account. Either way a scenario asserts on the balance
 deltas it observes, so it never depends on a starting balance it did not set. What each
-scenario used (fixture roles, controls, real-time waits) is recorded for the report.
+scenario used (fixture roles, controls, real-time waits) is recorded for the report, and so is
+what it asserted: every `expect_status`, `expect_moved`/`expect_delta`, `expect_unchanged` and
+`expect_equal` keeps the expected and the actual value (a plain `expect` is counted, and shown
+when it fails), so a report shows what was checked, not only what was sent.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from croupier import (
     parse_amount,
 )
 from croupier.conformance.certify._fixtures import Fixtures
+from croupier.conformance.certify._model import ASSERTIONS_KEPT, Assertion
 from croupier.conformance.certify._registry import NotApplicable, ScenarioFailure
 from croupier.conformance.certify._target import Reply, Target
 
@@ -79,6 +83,8 @@ class ScenarioContext:
     rng: random.Random = field(init=False)
     notes: list[str] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)  # fixture roles, controls, waits
+    assertions: list[Assertion] = field(default_factory=list)  # kept for the report
+    assertions_total: int = 0
     _currency: dict[str, str] = field(default_factory=dict)
     _fixture_players: set[str] = field(default_factory=set)
     _open_bets: dict[str, str] = field(default_factory=dict)  # bet id -> fixture player
@@ -107,14 +113,52 @@ class ScenarioContext:
         self.notes.append(text)
 
     # -- assertions --------------------------------------------------------------------------
+    def _assert(self, assertion: Assertion, message: str | None = None) -> None:
+        """Keep an assertion for the report; raise ScenarioFailure when it did not hold."""
+        self.assertions_total += 1
+        held = sum(a.passed for a in self.assertions)
+        if (assertion.passed and held < ASSERTIONS_KEPT) or (
+            not assertion.passed and len(self.assertions) - held < 20
+        ):
+            self.assertions.append(assertion)
+        if not assertion.passed:
+            raise ScenarioFailure(message or assertion.line(), assertion)
+
     def fail(self, message: str) -> None:
         """Fail the scenario."""
-        raise ScenarioFailure(message)
+        self._assert(Assertion(message, "", "", False), message)
 
-    def expect(self, condition: bool, message: str) -> None:
-        """Fail the scenario with `message` unless `condition` holds."""
-        if not condition:
-            raise ScenarioFailure(message)
+    def expect(
+        self,
+        condition: bool,
+        message: str,
+        *,
+        what: str | None = None,
+        expected: Any = None,
+        actual: Any = None,
+    ) -> None:
+        """Fail the scenario with `message` unless `condition` holds.
+
+        With `what` (and `expected`/`actual`) the assertion is shown in the report whether it
+        held or not; without, it is counted, and shown only when it fails.
+        """
+        if what is not None:
+            self._assert(
+                Assertion(what, _shown(expected), _shown(actual), bool(condition), "value"),
+                message,
+            )
+        elif condition:
+            self.assertions_total += 1
+        else:
+            self._assert(Assertion(message, "", "", False), message)
+
+    def expect_equal(self, actual: Any, expected: Any, what: str) -> Any:
+        """Fail unless `actual == expected`; the report shows both either way. Returns `actual`."""
+        self._assert(
+            Assertion(what, _shown(expected), _shown(actual), actual == expected, "value"),
+            f"{what}: expected {_shown(expected)}, got {_shown(actual)}",
+        )
+        return actual
 
     def expect_status(
         self, reply: Reply, status: int, code: str | None = None, what: str = ""
@@ -122,12 +166,21 @@ class ScenarioContext:
         """Fail unless the reply has `status` (and error `code`); return its JSON body."""
         label = f"{what}: " if what else ""
         wanted = f"{status}{' ' + code if code else ''}"
-        if reply.status != status or (code is not None and reply.code != code):
-            self.fail(
-                f"{label}expected {wanted}, got {reply.describe()} "
-                f"on {reply.exchange.method} {reply.exchange.path}: "
-                f"{reply.exchange.response_body[:300]}"
-            )
+        held = reply.status == status and (code is None or reply.code == code)
+        got = f"{reply.status}{' ' + reply.code if reply.code else ''}"
+        self._assert(
+            Assertion(
+                what or f"{reply.exchange.method} {reply.exchange.path}",
+                wanted,
+                got,
+                held,
+                "status",
+                reply.trace_id or reply.echoed_trace_id,
+            ),
+            f"{label}expected {wanted}, got {reply.describe()} "
+            f"on {reply.exchange.method} {reply.exchange.path}: "
+            f"{reply.exchange.response_body[:300]}",
+        )
         return reply.json()
 
     # -- test accounts -----------------------------------------------------------------------
@@ -530,7 +583,11 @@ class ScenarioContext:
     def expect_unchanged(self, player: str, before: dict[str, int], why: str) -> None:
         """Fail unless the player's balance (minor units) still equals `before`."""
         after = self.money_of(self.balance(player))
-        self.expect(after == before, f"{why}: balance moved from {before} to {after} (minor units)")
+        moved = {name: after[name] - before[name] for name in before}
+        self._assert(
+            Assertion(why, "balance unchanged", _delta_text(moved), after == before, "balance"),
+            f"{why}: balance moved from {before} to {after} (minor units)",
+        )
 
     def expect_refused(
         self, player: str, reply: Callable[[], Reply], status: int, code: str, what: str
@@ -571,8 +628,8 @@ class ScenarioContext:
         """Fail unless `after` is `before` moved by `delta` (minor units; unnamed parts: 0)."""
         moved = {name: after[name] - before[name] for name in before}
         wanted = {name: delta.get(name, 0) for name in before}
-        self.expect(
-            moved == wanted,
+        self._assert(
+            Assertion(why, _delta_text(wanted), _delta_text(moved), moved == wanted, "balance"),
             f"{why}: the balance moved by {moved}, expected {wanted} (minor units; "
             f"before {before}, after {after})",
         )
@@ -585,3 +642,15 @@ class ScenarioContext:
             name: self.minor(balance.get(name), f"balance.{name}")
             for name in ("cash", "bonus", "held", "available")
         }
+
+
+def _shown(value: Any) -> str:
+    """A value as an assertion row shows it: strings bare, the rest as Python writes them."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _delta_text(delta: dict[str, int]) -> str:
+    """`cash -100, held +100` (minor units); `no change` when nothing moved."""
+    parts = [f"{name} {value:+d}" for name, value in delta.items() if value]
+    return ", ".join(parts) + " (minor units)" if parts else "no change"

@@ -24,27 +24,40 @@ from croupier.conformance.certify._checks import (
     ResponseView,
     is_contract_path,
 )
-from croupier.conformance.certify._events import EventBus, Progress
+from croupier.conformance.certify._coverage import error_code_of
+from croupier.conformance.certify._events import EventBus, Progress, RequestSent
 from croupier.conformance.certify._model import CaseResult, Exchange, Finding, Verdict
 from croupier.conformance.certify._target import Target
 
 __all__ = ["BUILTIN_CHECKS", "contract_auth", "run_contract_phase"]
 
-# Schemathesis's default checks, reported under their own names.
-BUILTIN_CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-    "response_headers_conformance",
-    "positive_data_acceptance",
-    "negative_data_rejection",
-    "use_after_free",
-    "ensure_resource_availability",
-    "missing_required_header",
-    "ignored_auth",
-    "unsupported_method",
-)
+# Schemathesis's default checks, reported under their own names, each with what it asserts.
+# Its not_a_server_error is switched off: Croupier's no-server-error asserts the same on the
+# generated requests and on every scenario and latency call too, so one check reports it.
+BUILTIN_CHECKS: dict[str, str] = {
+    "status_code_conformance": "Every response status is one the contract documents for the "
+    "operation.",
+    "content_type_conformance": "Every response's Content-Type is one the contract documents "
+    "for that status.",
+    "response_schema_conformance": "Every response body validates against the schema the "
+    "contract documents for its status and content type.",
+    "response_headers_conformance": "Every header the contract marks as required on a response "
+    "is present and matches its schema.",
+    "positive_data_acceptance": "A request valid under the contract's schemas is accepted "
+    "(2xx, or a documented business refusal: 401, 402, 403, 404, 409, 422, 429).",
+    "negative_data_rejection": "A request that breaks the contract's schemas (a wrong type, a "
+    "missing required field, a malformed header) is refused with a 4xx.",
+    "use_after_free": "A resource the API reported deleted is not found again afterwards "
+    "(stateful phase).",
+    "ensure_resource_availability": "A resource a successful call created can be read back "
+    "through the operations the contract links to it (stateful phase).",
+    "missing_required_header": "A request lacking a header the contract marks as required is "
+    "refused with a 4xx.",
+    "ignored_auth": "An operation that declares authentication refuses requests without it or "
+    "with broken credentials (no signature, no bearer token).",
+    "unsupported_method": "An HTTP method the contract does not define on a path is refused "
+    "with 405.",
+}
 
 # Schema-valid input the contract itself answers with a business refusal: 402 INSUFFICIENT_FUNDS
 # and 422 (WRONG_CURRENCY, INVALID_AMOUNT beyond the exponent, WIN_BREAKDOWN_MISMATCH …) are
@@ -76,7 +89,7 @@ def _view(response: Any) -> ResponseView:
     )
 
 
-def _make_check(check_id: str, contract: Contract) -> Any:
+def _make_check(check_id: str, contract: Contract, record: Callable[[Any, Any], None]) -> Any:
     spec = CHECKS[check_id]
 
     def check(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -87,7 +100,7 @@ def _make_check(check_id: str, contract: Contract) -> Any:
         if message:
             raise AssertionError(message)
         if check_id == IDEMPOTENT_REPLAY_HEADER:
-            _probe_replay(response, view)
+            _probe_replay(response, view, record)
         return None
 
     check.__name__ = check_id
@@ -96,7 +109,7 @@ def _make_check(check_id: str, contract: Contract) -> Any:
     return check
 
 
-def _probe_replay(response: Any, view: ResponseView) -> None:
+def _probe_replay(response: Any, view: ResponseView, record: Callable[[Any, Any], None]) -> None:
     """Send a successful write again, byte for byte, and demand the stored answer."""
     if view.method not in _WRITE_METHODS or not 200 <= view.status < 300:
         return
@@ -104,8 +117,10 @@ def _probe_replay(response: Any, view: ResponseView) -> None:
         return
     import requests
 
+    sent = response.request.copy()
     with requests.Session() as session:
-        again = session.send(response.request.copy(), timeout=15, **_REQUESTS_TLS)
+        again = session.send(sent, timeout=15, **_REQUESTS_TLS)
+    record(sent, again)
     if again.status_code != view.status or again.content != view.body:
         raise AssertionError(
             f"replaying {view.method} {view.path} with the same key and body answered "
@@ -198,7 +213,9 @@ def _schemathesis_tls(target: Target) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _registered_checks(contract: Contract, ids: list[str]) -> Iterator[None]:
+def _registered_checks(
+    contract: Contract, ids: list[str], record: Callable[[Any, Any], None]
+) -> Iterator[None]:
     from schemathesis.checks import CHECKS as ST_CHECKS
 
     added = []
@@ -206,7 +223,7 @@ def _registered_checks(contract: Contract, ids: list[str]) -> Iterator[None]:
         for check_id in ids:
             if check_id in ST_CHECKS.get_all_names():
                 ST_CHECKS.unregister(check_id)
-            ST_CHECKS.register(_make_check(check_id, contract))
+            ST_CHECKS.register(_make_check(check_id, contract, record))
             added.append(check_id)
         yield
     finally:
@@ -238,6 +255,7 @@ def run_contract_phase(
     raw = copy.deepcopy(contract.bundled)
     raw["servers"] = [{"url": target.base_url}]
     checks_config: dict[str, Any] = {name: {"enabled": name in builtin} for name in BUILTIN_CHECKS}
+    checks_config["not_a_server_error"] = {"enabled": False}  # no-server-error reports it
     checks_config["positive_data_acceptance"]["expected-statuses"] = _POSITIVE_ACCEPTED
     config = schemathesis.Config.from_dict(
         {
@@ -269,8 +287,8 @@ def run_contract_phase(
         contract_auth(target.client.token, creds, signer, "cert-fuzz")
     )
 
-    tally = _Tally(names, seed)
-    with _registered_checks(contract, ours):
+    tally = _Tally(names, seed, target, bus)
+    with _registered_checks(contract, ours, tally.replayed):
         stream = from_schema(schema).execute()
         try:
             for event in stream:
@@ -312,7 +330,7 @@ def run_contract_phase(
     data = tally.summary(missing)
     results = []
     for name in names:
-        title = CHECKS[name].title if name in CHECKS else f"Schemathesis built-in check {name}"
+        title = CHECKS[name].title if name in CHECKS else BUILTIN_CHECKS[name]
         verdict, reason = tally.verdict(name, missing)
         results.append(
             CaseResult(
@@ -320,7 +338,8 @@ def run_contract_phase(
                 title=title,
                 phase="contract",
                 verdict=verdict,
-                duration_s=elapsed,
+                # the checks judged the same requests: each gets its share of the phase's time
+                duration_s=elapsed / max(1, len(names)),
                 reason=reason,
                 findings=tally.findings[name],
                 evidence=tally.evidence[name] or _sample_for(tally.samples),
@@ -333,9 +352,11 @@ def run_contract_phase(
 class _Tally:
     """What the Schemathesis event stream showed, per check, operation and Schemathesis phase."""
 
-    def __init__(self, names: list[str], seed: int) -> None:
+    def __init__(self, names: list[str], seed: int, target: Target, bus: EventBus) -> None:
         self.names = set(names)
         self.seed = seed
+        self.target = target
+        self.bus = bus
         self.counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.findings: dict[str, list[Finding]] = defaultdict(list)
         self.evidence: dict[str, list[Exchange]] = defaultdict(list)
@@ -361,6 +382,7 @@ class _Tally:
         interactions = list(recorder.interactions.values())
         for interaction in interactions:
             self._harvest(getattr(interaction, "response", None))
+        labels = {id(i): _label(recorder, case_id) for case_id, i in recorder.interactions.items()}
         for interaction in interactions:
             self.requests += 1
             entry[0] += 1
@@ -368,13 +390,62 @@ class _Tally:
             if request is not None:
                 digest.update(self._generated_text(request).encode())
             exchange = _exchange(interaction)
-            if exchange is not None and len(self.samples) < 400:
+            if exchange is None:
+                continue
+            if len(self.samples) < 400:
                 self.samples.append(exchange)
+            self.bus.emit(
+                RequestSent(
+                    "contract",
+                    "schemathesis",
+                    exchange,
+                    auth=self._auth(interaction),
+                    operation=labels.get(id(interaction)),
+                )
+            )
         entry[1] = digest.hexdigest()
         for case_id, nodes in recorder.checks.items():
             for node in nodes:
                 if node.name in self.names:
                     self._check(node, recorder, case_id)
+
+    def replayed(self, sent: Any, again: Any) -> None:
+        """Announce a request the replay probe sent again (a `requests` request and answer)."""
+        body = sent.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        headers = _flat(sent.headers)
+        elapsed = again.elapsed.total_seconds()
+        exchange = Exchange(
+            method=str(sent.method),
+            path=str(sent.path_url),
+            status=int(again.status_code),
+            trace_id=next((v for k, v in headers.items() if k.lower() == "x-trace-id"), None),
+            elapsed_ms=round(elapsed * 1000, 2),
+            request_headers={
+                k: v for k, v in headers.items() if k.lower() in ("x-signature", "x-trace-id")
+            },
+            response_headers=_flat(again.headers),
+            response_body=(again.content or b"")[:1000].decode("utf-8", "replace"),
+            note="sent again by idempotent-replay-header",
+        )
+        auth = self.target.auth_facts(
+            str(sent.method), str(sent.path_url), headers, body, time.time() - elapsed
+        )
+        self.bus.emit(RequestSent("contract", "schemathesis", exchange, auth=auth))
+
+    def _auth(self, interaction: Any) -> Any:
+        """How a generated request authenticated (its full body and headers as sent)."""
+        request = interaction.request
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        response = getattr(interaction, "response", None)
+        elapsed = float(getattr(response, "elapsed", 0.0) or 0.0) if response is not None else 0.0
+        sent_at = float(getattr(interaction, "timestamp", time.time())) - elapsed
+        return self.target.auth_facts(
+            str(request.method), _path_of(str(request.uri)), _flat(request.headers), body, sent_at
+        )
 
     def _generated_text(self, request: Any) -> str:
         """A request as generated: ids Schemathesis reused from the target's answers masked."""
@@ -418,12 +489,21 @@ class _Tally:
         failed_interaction = recorder.interactions.get(case_id)
         exchange = _exchange(failed_interaction) if failed_interaction is not None else None
         if len(self.findings[node.name]) < 20:
+            asserted = (
+                CHECKS[node.name].title if node.name in CHECKS else BUILTIN_CHECKS.get(node.name)
+            )
+            answered = None
+            if exchange is not None and exchange.status is not None:
+                code = error_code_of(exchange.response_body) if exchange.status >= 400 else None
+                answered = f"{exchange.status}{' ' + code if code else ''}"
             self.findings[node.name].append(
                 Finding(
                     node.name,
                     f"{failure.title}: {failure.message}".strip(),
                     operation=recorder.label,
                     trace_id=exchange.trace_id if exchange else None,
+                    expected=asserted,
+                    actual=answered,
                     reproduce=node.failure_info.code_sample
                     + f"\n# the whole run: croupier certify --seed {self.seed} --phases contract"
                     + f" --only {node.name} …",
@@ -478,6 +558,14 @@ class _Tally:
         return {"requests": requests, "fingerprint": fingerprint[:16]}
 
 
+def _label(recorder: Any, case_id: str) -> str | None:
+    """`METHOD /template` of the operation a recorded case called, when Schemathesis knows it."""
+    node = recorder.cases.get(case_id)
+    operation = getattr(getattr(node, "value", None), "operation", None)
+    label = getattr(operation, "label", None)
+    return label if isinstance(label, str) else None
+
+
 def _path_of(uri: str) -> str:
     rest = uri.split("://", 1)[-1]
     return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
@@ -521,7 +609,7 @@ def _exchange(interaction: Any) -> Exchange | None:
         request_headers={
             k: v
             for k, v in req_headers.items()
-            if k.lower() in ("x-trace-id", "x-idempotency-key", "content-type")
+            if k.lower() in ("x-trace-id", "x-idempotency-key", "x-signature", "content-type")
         },
         request_body=body[:1000].decode("utf-8", "replace"),
         response_headers={

@@ -30,6 +30,7 @@ from croupier.conformance.certify._events import (
 )
 from croupier.conformance.certify._fixtures import Fixtures
 from croupier.conformance.certify._latency import LatencySettings, latency_ids, run_latency_phase
+from croupier.conformance.certify._ledger import RunLedger
 from croupier.conformance.certify._model import CaseResult, Finding, RunResult, Verdict
 from croupier.conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
 from croupier.conformance.certify._target import ConnectionSettings, Target, TargetUnavailable
@@ -81,7 +82,8 @@ def certify_target(
     options: CertifyOptions, contract: Contract, listeners: list[Listener] | None = None
 ) -> RunResult:
     """Certify one implementation; raises TargetUnavailable when it cannot be certified at all."""
-    bus = EventBus(list(listeners or []))
+    ledger = RunLedger(contract)
+    bus = EventBus([ledger, *(listeners or [])])
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
 
     def selected(item: str) -> bool:
@@ -158,6 +160,7 @@ def certify_target(
         contract_ids = [c for c in (*CHECKS, *BUILTIN_CHECKS) if selected(c)]
         phase1: dict[str, CaseResult] = {}
         if "contract" in options.phases and contract_ids:
+            phase_started = time.perf_counter()
             bus.emit(PhaseStarted("contract", len(contract_ids)))
             target.begin_case("contract", "schemathesis")
             for result in run_contract_phase(
@@ -170,16 +173,16 @@ def certify_target(
                 budget_s=options.contract_budget_s,
             ):
                 phase1[result.id] = result
-            sent = [r.data.get("requests") for r in phase1.values()]
-            bus.emit(
-                PhaseFinished("contract", max((n for n in sent if isinstance(n, int)), default=0))
-            )
+            run.phase_durations_s["contract"] = time.perf_counter() - phase_started
+            bus.emit(PhaseFinished("contract"))  # its requests were announced one by one
 
         # Phase 2 — scenarios.
         scenario_results: list[CaseResult] = []
         if "scenarios" in options.phases:
+            phase_started = time.perf_counter()
             bus.emit(PhaseStarted("scenarios", len(chosen)))
             scenario_results = runner.run(chosen)
+            run.phase_durations_s["scenarios"] = time.perf_counter() - phase_started
             bus.emit(PhaseFinished("scenarios"))
         for s in all_scenarios():
             if not any(r.id == s.id for r in scenario_results):
@@ -195,6 +198,7 @@ def certify_target(
         # Phase 3 — latency.
         if "latency" in options.phases:
             ids = [i for i in latency_ids(contract) if selected(i)]
+            phase_started = time.perf_counter()
             bus.emit(PhaseStarted("latency", len(ids)))
             run.results.extend(
                 run_latency_phase(
@@ -211,6 +215,7 @@ def certify_target(
                     seed=seed,
                 )
             )
+            run.phase_durations_s["latency"] = time.perf_counter() - phase_started
             bus.emit(PhaseFinished("latency"))
         else:
             for result_id in latency_ids(contract):
@@ -221,6 +226,15 @@ def certify_target(
                 )
     finally:
         target.close()
+    run.coverage = ledger.coverage()
+    conn = options.connection
+    run.security = ledger.security(
+        options.credentials,
+        https=options.base_url.startswith("https://"),
+        client_certificate=bool((options.tls and options.tls.cert) or conn.client_cert),
+        scopes_requested=list(conn.oauth.scopes),
+        scopes_granted=list(target.client.granted),
+    )
     run.finished_at = _now()
     run.duration_s = time.perf_counter() - started
     bus.emit(RunFinished(run))
@@ -258,7 +272,7 @@ def _check_results(
             why = "deselected" if "contract" in options.phases else "phase not run"
             result = CaseResult(
                 check_id,
-                f"Schemathesis built-in check {check_id}",
+                BUILTIN_CHECKS[check_id],
                 "contract",
                 Verdict.SKIPPED,
                 reason=why,
@@ -276,7 +290,12 @@ def _finish(result: CaseResult, exc: BaseException | None, bus: EventBus, case_i
     elif isinstance(exc, ScenarioFailure | AssertionError):
         result.verdict = Verdict.FAILED
         finding = Finding(case_id, str(exc))
-        if result.evidence:
+        assertion = getattr(exc, "assertion", None)
+        if assertion is not None and (assertion.expected or assertion.actual):
+            finding.expected, finding.actual = assertion.expected, assertion.actual
+        if assertion is not None and assertion.trace_id:
+            finding.trace_id = assertion.trace_id
+        elif result.evidence:
             finding.trace_id = result.evidence[-1].trace_id
         result.findings.append(finding)
         bus.emit(CheckFailed("scenarios", case_id, finding))
@@ -390,6 +409,8 @@ class _ScenarioRunner:
 
 
 def _annotate(result: CaseResult, ctx: ScenarioContext) -> None:
+    result.assertions = list(ctx.assertions)
+    result.assertions_total = ctx.assertions_total
     if ctx.notes:
         result.data["notes"] = list(ctx.notes)
     if result.verdict != Verdict.NOT_APPLICABLE:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from croupier.conformance.certify._model import CaseResult, Exchange, Finding, RunResult
+
+if TYPE_CHECKING:
+    from croupier.conformance.certify._security import AuthFacts
 
 __all__ = [
     "CaseFinished",
@@ -65,11 +69,17 @@ class CaseStarted(Event):
 
 @dataclass(frozen=True)
 class RequestSent(Event):
-    """One request went out and came back (or failed: status None)."""
+    """One request went out and came back (or failed: status None).
+
+    `auth` says how it authenticated (its signature checked locally, its bearer token);
+    `operation` is the contract operation (`METHOD /template`) when the sender knows it.
+    """
 
     phase: str
     case_id: str
     exchange: Exchange
+    auth: AuthFacts | None = None
+    operation: str | None = None
 
 
 @dataclass(frozen=True)

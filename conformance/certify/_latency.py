@@ -24,7 +24,7 @@ from typing import Any
 from croupier import Contract, new_trace_id
 from croupier.conformance.certify._context import ScenarioContext
 from croupier.conformance.certify._events import CaseFinished, CaseStarted, EventBus
-from croupier.conformance.certify._model import CaseResult, Finding, Verdict
+from croupier.conformance.certify._model import CaseResult, Exchange, Finding, Verdict
 from croupier.conformance.certify._registry import NotApplicable
 from croupier.conformance.certify._target import Reply
 
@@ -221,6 +221,8 @@ class _Op:
     statuses: dict[int, int] = field(default_factory=dict)  # every round
     rounds: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    timed: list[Exchange] = field(default_factory=list)  # this round's timed calls
+    failed_calls: list[Exchange] = field(default_factory=list)  # timed calls that did not succeed
 
 
 def _prepare(op: _Op, needs_player: bool) -> None:
@@ -243,13 +245,17 @@ def _sample(op: _Op, timed: bool) -> None:
     if timed:
         with op.lock:
             op.timings.append(reply.exchange.elapsed_ms)
+            op.timed.append(reply.exchange)
             op.statuses[reply.status] = op.statuses.get(reply.status, 0) + 1
+            if reply.status >= 300 and len(op.failed_calls) < 5:
+                op.failed_calls.append(reply.exchange)
 
 
 def _measure(ops: list[_Op], settings: LatencySettings, rng: random.Random, warm: bool) -> None:
     """One round: warm-up, then every operation's samples in one shuffled order."""
     for op in ops:
         op.timings = []
+        op.timed = []
     plan = [(op, False) for op in ops for _ in range(settings.warmup if warm else 0)]
     timed = [(op, True) for op in ops for _ in range(settings.samples)]
     rng.shuffle(timed)
@@ -389,15 +395,38 @@ def run_latency_phase(
     elapsed = time.perf_counter() - started
     for op in ops:
         _finish(op, decided.get(op.result.id, "error"), tally[op.result.id], load, settings)
-        op.result.duration_s = elapsed
+        # the operations were sampled interleaved: each gets its share of the phase's time
+        op.result.duration_s = elapsed / max(1, len(ops))
         try:
             op.ctx.cleanup()  # give back the stakes the samples left held on a fixture account
         except Exception as exc:  # noqa: BLE001 - a failed release is the budget's error
             op.result.verdict = Verdict.ERROR
             op.result.reason = f"releasing held stakes failed: {exc}"
-        del op.result.evidence[6:]  # the first timed exchanges; the figures are in data
+        _keep_evidence(op)
         bus.emit(CaseFinished(op.result))
     return results
+
+
+def _keep_evidence(op: _Op) -> None:
+    """The first exchanges, and for a failed budget the calls that failed it, named by trace.
+
+    A miss names the slowest timed calls of the last round (the ones over the budget), a budget
+    failed by errors names the calls that did not succeed: never whichever call came last.
+    """
+    result = op.result
+    kept = result.evidence[:6]
+    if result.verdict == Verdict.FAILED and result.findings:
+        finding = result.findings[0]
+        blamed = op.failed_calls or sorted(op.timed, key=lambda e: e.elapsed_ms, reverse=True)[:5]
+        kept += [e for e in blamed if e not in kept]
+        if blamed:
+            finding.trace_id = blamed[0].trace_id
+            finding.actual = (
+                f"{blamed[0].status} in {blamed[0].elapsed_ms} ms"
+                if op.failed_calls
+                else f"slowest call {blamed[0].elapsed_ms} ms"
+            )
+    result.evidence[:] = kept
 
 
 def _load_summary(overshoot: list[float], reference: _Op | None) -> dict[str, Any]:
@@ -452,6 +481,7 @@ def _finish(
                 f"{bad} of {total} timed calls did not succeed ({result.data['error_rate']:.1%}): "
                 f"{result.data['statuses']}",
                 operation=op.operation,
+                expected="every timed call succeeds",
             )
         ]
         return
@@ -463,6 +493,7 @@ def _finish(
                 f"over budget in {votes.count('miss')} of {len(votes)} rounds of "
                 f"{settings.samples} samples: " + "; ".join(last.get("misses", [])),
                 operation=op.operation,
+                expected=f"p95 ≤ {op.budget['p95_ms']} ms and p99 ≤ {op.budget['p99_ms']} ms",
             )
         ]
     elif decision == "unsure":

@@ -7,8 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "ASSERTIONS_KEPT",
     "EVIDENCE_DETAILED",
     "EVIDENCE_ROWS",
+    "Assertion",
     "EvidenceStep",
     "CaseResult",
     "Exchange",
@@ -23,6 +25,9 @@ __all__ = [
 # bodies). The rest are counted as elided.
 EVIDENCE_DETAILED = 8
 EVIDENCE_ROWS = 40
+# Assertions kept per result: the first ASSERTIONS_KEPT that held, every one that failed; the
+# rest are counted (money-conservation alone makes thousands).
+ASSERTIONS_KEPT = 40
 
 
 class Verdict(StrEnum):
@@ -80,18 +85,68 @@ class EvidenceStep:
 
 
 @dataclass
+class Assertion:
+    """One thing a scenario asserted: what, the value it expected, the value it saw."""
+
+    what: str
+    expected: str
+    actual: str
+    passed: bool
+    kind: str = "condition"  # status | balance | value | condition
+    trace_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (no trace id key when there is none)."""
+        row = asdict(self)
+        if row["trace_id"] is None:
+            del row["trace_id"]
+        return row
+
+    def line(self) -> str:
+        """`what: expected X, got Y` for failure text."""
+        trace = f" (trace {self.trace_id})" if self.trace_id else ""
+        if not self.expected and not self.actual:  # a plain condition: its message says it all
+            return f"{self.what}{trace}"
+        return f"{self.what}: expected {self.expected}, got {self.actual}{trace}"
+
+
+@dataclass
 class Finding:
-    """One failed assertion: which check or step, and why."""
+    """One failed assertion: which check or step, and why (and, when known, expected vs actual)."""
 
     check: str
     message: str
     operation: str = ""
     trace_id: str | None = None
     reproduce: str = ""
+    expected: str | None = None
+    actual: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return asdict(self)
+        """A JSON-ready dict (expected/actual only when known)."""
+        row = asdict(self)
+        for name in ("expected", "actual"):
+            if row[name] is None:
+                del row[name]
+        return row
+
+    def text(self) -> str:
+        """The finding as failure text: operation, trace id (when known), message, expectation."""
+        head = " ".join(
+            part
+            for part in (
+                f"[{self.check}]",
+                self.operation,
+                f"trace={self.trace_id}" if self.trace_id else "",
+            )
+            if part
+        )
+        lines = [head, self.message]
+        if self.expected is not None or self.actual is not None:
+            lines.append(f"expected: {self.expected}\nactual:   {self.actual}")
+        if self.reproduce:
+            lines.append(self.reproduce)
+        return "\n".join(lines)
 
 
 @dataclass
@@ -108,6 +163,8 @@ class CaseResult:
     evidence: list[Exchange] = field(default_factory=list)
     reason: str = ""  # why not applicable / skipped / error
     data: dict[str, Any] = field(default_factory=dict)  # phase-specific facts (latency, counts)
+    assertions: list[Assertion] = field(default_factory=list)  # kept ones (see ASSERTIONS_KEPT)
+    assertions_total: int = 0  # every assertion made, kept or not
 
     def evidence_view(
         self, detailed: int = EVIDENCE_DETAILED, rows: int = EVIDENCE_ROWS
@@ -117,7 +174,9 @@ class CaseResult:
         failed = self.verdict in (Verdict.FAILED, Verdict.ERROR)
         if not failed:
             detailed = 0
-        last = len(self.evidence) - 1
+        # The last exchange stands for the failure only when no finding names its own: a latency
+        # miss names its slowest call, not whichever call happened to come last.
+        last = len(self.evidence) - 1 if not failing_traces else -1
         kept: list[EvidenceStep] = []
         for index, exchange in enumerate(self.evidence):
             failing = exchange.trace_id in failing_traces or (failed and index == last)
@@ -148,6 +207,8 @@ class CaseResult:
             "duration_s": round(self.duration_s, 3),
             "reason": self.reason,
             "findings": [f.to_dict() for f in self.findings],
+            "assertions": [a.to_dict() for a in self.assertions],
+            "assertions_total": self.assertions_total,
             "evidence": evidence,
             "evidence_total": len(self.evidence),
             "evidence_elided": elided,
@@ -170,6 +231,9 @@ class RunResult:
     finished_at: str = ""
     duration_s: float = 0.0
     sandbox_surface: bool = False
+    phase_durations_s: dict[str, float] = field(default_factory=dict)  # wall time per phase
+    coverage: dict[str, Any] = field(default_factory=dict)  # operation x status x code
+    security: dict[str, Any] = field(default_factory=dict)  # auth mechanisms exercised
 
     @property
     def passed(self) -> bool:
@@ -199,5 +263,8 @@ class RunResult:
             "settings": self.settings,
             "sandbox_surface": self.sandbox_surface,
             "counts": self.counts(),
+            "phase_durations_s": {k: round(v, 3) for k, v in self.phase_durations_s.items()},
             "results": [r.to_dict(evidence_limit) for r in self.results],
+            "coverage": self.coverage,
+            "security": self.security,
         }

@@ -10,12 +10,20 @@ from croupier._registry import Registry
 
 if TYPE_CHECKING:
     from croupier.conformance.certify._context import ScenarioContext
+    from croupier.conformance.certify._model import Assertion
 
 __all__ = ["SCENARIOS", "NotApplicable", "Scenario", "ScenarioFailure", "scenario"]
 
 
 class ScenarioFailure(AssertionError):
-    """The target broke a rule the scenario checks; the message says which and how."""
+    """The target broke a rule the scenario checks; the message says which and how.
+
+    `assertion`, when the failure came from a context helper, holds what was expected and seen.
+    """
+
+    def __init__(self, message: str, assertion: Assertion | None = None) -> None:
+        super().__init__(message)
+        self.assertion = assertion
 
 
 class NotApplicable(Exception):

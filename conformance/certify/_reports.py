@@ -1,4 +1,4 @@
-"""Reporters that write files: JUnit XML, JSON and the Markdown certification report."""
+"""Reporters that write files: JUnit XML, JSON, the Markdown report, and the bundle's manifest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from croupier.conformance.certify._model import CaseResult, RunResult, Verdict
+from croupier.conformance.certify._bundle import write_manifest
+from croupier.conformance.certify._model import Assertion, CaseResult, RunResult, Verdict
 
 __all__ = ["redact", "render_json", "render_junit", "render_markdown", "write_reports"]
 
@@ -49,7 +50,9 @@ def render_junit(run: RunResult) -> str:
                     for r in results
                 )
             ),
-            time=f"{sum(r.duration_s for r in results):.3f}",
+            # the phase's wall time: its checks share one Schemathesis run, its scenarios overlap
+            # their waits, so the sum of the cases' times would count the same seconds again
+            time=f"{run.phase_durations_s.get(phase, sum(r.duration_s for r in results)):.3f}",
         )
         props = ET.SubElement(suite, "properties")
         for name, value in (
@@ -71,18 +74,17 @@ def render_junit(run: RunResult) -> str:
             if r.verdict == Verdict.FAILED:
                 message = r.findings[0].message if r.findings else "failed"
                 node = ET.SubElement(case, "failure", message=message[:500], type=r.id)
-                node.text = "\n\n".join(
-                    f"[{f.check}] {f.operation} trace={f.trace_id}\n{f.message}\n{f.reproduce}"
-                    for f in r.findings
-                )
+                node.text = "\n\n".join(f.text() for f in r.findings)
             elif r.verdict == Verdict.ERROR:
                 ET.SubElement(case, "error", message=r.reason[:500], type="error")
             elif r.verdict in (Verdict.SKIPPED, Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE):
                 ET.SubElement(case, "skipped", message=f"{r.verdict.value}: {r.reason}")
             steps, elided = r.evidence_view()
-            lines = [
-                f"{s.step}. {s.exchange.method} {s.exchange.path} → {s.exchange.status} "
-                f"trace={s.exchange.trace_id} {s.exchange.elapsed_ms} ms"
+            lines = _assertion_lines(r)
+            lines += [
+                f"{s.step}. {s.exchange.method} {s.exchange.path} → {s.exchange.status}"
+                + (f" trace={s.exchange.trace_id}" if s.exchange.trace_id else "")
+                + f" {s.exchange.elapsed_ms} ms"
                 + (" (failing step)" if s.failing else "")
                 for s in steps
             ]
@@ -93,6 +95,17 @@ def render_junit(run: RunResult) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
     )
+
+
+def _assertion_lines(result: CaseResult) -> list[str]:
+    if not result.assertions_total:
+        return []
+    lines = [
+        f"assertions: {result.assertions_total} made, {len(result.assertions)} shown "
+        f"(✓ held, ✗ failed)"
+    ]
+    lines += [f"{'✓' if a.passed else '✗'} {a.line()}" for a in result.assertions]
+    return [*lines, ""]
 
 
 def _cell(text: object) -> str:
@@ -123,6 +136,105 @@ def _evidence_table(result: CaseResult, limit: int = 12) -> list[str]:
         )
     if elided:
         lines.append(f"| … | {elided} more exchanges (see report.json) | | | |")
+    return lines
+
+
+def _assertion_table(result: CaseResult, limit: int = 15) -> list[str]:
+    if not result.assertions_total:
+        return []
+    shown: list[tuple[int, Assertion]] = [
+        (i, a) for i, a in enumerate(result.assertions, 1) if i <= limit or not a.passed
+    ]
+    lines = [
+        "",
+        f"Assertions: {result.assertions_total} made; expected against actual (balance deltas "
+        f"in minor units):",
+        "",
+        "| # | asserted | expected | actual | held |",
+        "|---|---|---|---|---|",
+    ]
+    for index, a in shown:
+        lines.append(
+            f"| {index} | {_cell(a.what)[:160]} | {_cell(a.expected) or '—'} | "
+            f"{_cell(a.actual) or '—'} | {'✅' if a.passed else '❌ **no**'} |"
+        )
+    rest = result.assertions_total - len(shown)
+    if rest > 0:
+        lines.append(
+            f"| … | {rest} more (plain conditions are counted only; see report.json) | | | |"
+        )
+    return lines
+
+
+def _security_section(run: RunResult) -> list[str]:
+    rows = run.security.get("mechanisms") if run.security else None
+    if not rows:
+        return []
+    exercised = sum(bool(r["exercised"]) for r in rows)
+    lines = [
+        "",
+        "## Security summary",
+        "",
+        f"What the run's requests presented and how the target answered, read off every request "
+        f"(each signature checked again here with the run's key `{run.security['key_id']}`, "
+        f"signing with {run.security['signing_algorithm']}). {exercised} of {len(rows)} "
+        f"mechanisms were exercised; a **bold** figure is an answer that breaks a rule.",
+        "",
+        "| mechanism | exercised | how |",
+        "|---|---|---|",
+    ]
+    for r in rows:
+        mark = "⚠️ problem" if r["problem"] else ("yes" if r["exercised"] else "**no**")
+        lines.append(f"| {_cell(r['title'])} | {mark} | {_cell(r['how'])} |")
+    return lines
+
+
+def _coverage_section(run: RunResult) -> list[str]:
+    cov = run.coverage
+    if not cov or not cov.get("operations"):
+        return []
+    t = cov.get("totals", {})
+    lines = [
+        "",
+        "## Coverage of the contract",
+        "",
+        f"Every answer of the run (Schemathesis's and the scenarios') by operation, status and "
+        f"error code, against what spec/openapi.yaml declares: "
+        f"{t.get('statuses_seen', 0)} of {t.get('statuses_declared', 0)} declared statuses and "
+        f"{t.get('codes_seen', 0)} of {t.get('codes_declared', 0)} declared (status, error code) "
+        f"pairs were seen; {len(cov.get('seen_undeclared', []))} answers were not declared. "
+        f"*never seen* marks what the run did not prove; **undeclared** an answer the contract "
+        f"does not allow.",
+        "",
+        "| operation | status | seen | error codes |",
+        "|---|---|---|---|",
+    ]
+    for op in cov["operations"]:
+        for row in op["statuses"]:
+            status = row["status"] if row["declared"] else f"**{row['status']} undeclared**"
+            seen = str(row["seen"]) if row["seen"] else "*never seen*"
+            codes = []
+            for c in row["codes"]:
+                if not c["declared"]:
+                    codes.append(f"**{c['code']} undeclared ×{c['seen']}**")
+                elif c["seen"]:
+                    codes.append(f"{c['code']} ×{c['seen']}")
+                else:
+                    codes.append(f"*{c['code']} never seen*")
+            lines.append(f"| `{op['operation']}` | {status} | {seen} | {', '.join(codes) or '—'} |")
+    if cov.get("seen_undeclared"):
+        lines += ["", "Seen but not declared:", ""]
+        lines += [f"- **{_cell(item)}**" for item in cov["seen_undeclared"]]
+    if cov.get("undefined_methods"):
+        answers = ", ".join(f"{k} ×{n}" for k, n in sorted(cov["undefined_methods"].items()))
+        lines += [
+            "",
+            f"Methods the contract does not define on a path (Schemathesis's "
+            f"`unsupported_method`) were answered: {answers}.",
+        ]
+    if cov.get("unmatched_requests"):
+        lines += ["", "Requests to paths no operation declares:", ""]
+        lines += [f"- `{k}` ×{n}" for k, n in cov["unmatched_requests"].items()]
     return lines
 
 
@@ -234,6 +346,8 @@ def render_markdown(run: RunResult) -> str:
             "|---|---|",
         ]
         lines += [f"| `{r.id}` | {_cell('; '.join(r.data['uses']))} |" for r in used]
+    lines += _security_section(run)
+    lines += _coverage_section(run)
     for phase, title in _PHASE_TITLES.items():
         results = [r for r in run.results if r.phase == phase and r.verdict != Verdict.SKIPPED]
         if not results:
@@ -256,10 +370,16 @@ def render_markdown(run: RunResult) -> str:
                 where = f" on `{f.operation}`" if f.operation else ""
                 trace = f" (trace `{f.trace_id}`)" if f.trace_id else ""
                 lines += ["", f"- **{f.check}**{where}{trace}: {_cell(f.message)[:600]}"]
+                if f.expected is not None or f.actual is not None:
+                    lines += [
+                        f"  expected: {_cell(f.expected or '—')[:300]}; "
+                        f"actual: {_cell(f.actual or '—')[:300]}"
+                    ]
                 if f.reproduce and f.reproduce.startswith("curl"):
                     lines += ["", "  ```", "  " + f.reproduce.replace("\n", "\n  "), "  ```"]
             for note in r.data.get("notes", []):
                 lines += ["", f"Note: {note}"]
+            lines += _assertion_table(r)
             lines += _evidence_table(r)
     return "\n".join(lines) + "\n"
 
@@ -272,11 +392,17 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
 
 
 def write_reports(
-    run: RunResult, directory: str | Path, secrets: tuple[str, ...] = ()
+    run: RunResult,
+    directory: str | Path,
+    secrets: tuple[str, ...] = (),
+    signing_key: Any = None,
 ) -> dict[str, Path]:
-    """Write junit.xml, report.json and report.md into `directory`; return their paths.
+    """Write junit.xml, report.json, report.md and manifest.json into `directory`.
 
-    The profile's secrets never reach a report: any that an answer echoed is replaced.
+    The profile's secrets never reach a report: any that an answer echoed is replaced. The
+    manifest holds the sha256 of each file and of the contract; with `signing_key` (an Ed25519
+    private key object, see `load_signing_key`) it is signed into manifest.sig. Returns every
+    path written.
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -288,4 +414,5 @@ def write_reports(
     paths["junit"].write_text(redact(render_junit(run), secrets), encoding="utf-8")
     paths["json"].write_text(redact(render_json(run), secrets), encoding="utf-8")
     paths["markdown"].write_text(redact(render_markdown(run), secrets), encoding="utf-8")
+    paths.update(write_manifest(out, run, list(paths.values()), signing_key))
     return paths

@@ -13,25 +13,27 @@ __all__: list[str] = []
 
 
 def _expect_replay(ctx: ScenarioContext, first: Reply, again: Reply, what: str) -> None:
-    ctx.expect(
-        first.headers.get("Idempotent-Replayed") != "true",
-        f"the first {what} already says Idempotent-Replayed: true",
+    ctx.expect_equal(
+        first.headers.get("Idempotent-Replayed"), None, f"Idempotent-Replayed on the first {what}"
     )
     ctx.expect(
         again.status == first.status,
         f"replayed {what} answered {again.describe()}, the original {first.describe()}",
+        what=f"status of the replayed {what}",
+        expected=f"{first.status} (the original's)",
+        actual=again.status,
     )
     ctx.expect(
         again.content == first.content,
         f"replayed {what} body differs from the original byte for byte:\n"
         f"  original: {first.exchange.response_body[:300]}\n"
         f"  replay:   {again.exchange.response_body[:300]}",
+        what=f"body of the replayed {what}",
+        expected=f"the original's {len(first.content)} bytes",
+        actual="the same bytes" if again.content == first.content else again.content[:120],
     )
-    ctx.expect(
-        again.headers.get("Idempotent-Replayed") == "true",
-        f"replayed {what} lacks Idempotent-Replayed: true "
-        f"(got {again.headers.get('Idempotent-Replayed')!r})",
-    )
+    replayed = again.headers.get("Idempotent-Replayed")
+    ctx.expect_equal(replayed, "true", f"Idempotent-Replayed on the replayed {what}")
 
 
 def _replayed_once(

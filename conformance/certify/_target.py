@@ -22,6 +22,7 @@ from croupier import ALL_SCOPES, ClientTls, Contract, ContractClient, Credential
 from croupier.conformance.certify._checks import NO_SERVER_ERROR, ResponseView, run_response_checks
 from croupier.conformance.certify._events import EventBus, RequestSent
 from croupier.conformance.certify._model import Exchange, Finding
+from croupier.conformance.certify._security import AuthFacts, classify_auth, verification_keys
 
 __all__ = ["ConnectionSettings", "OAuthClient", "Reply", "Target", "TargetUnavailable"]
 
@@ -107,16 +108,22 @@ class _ProfileClient(ContractClient):
     granted: tuple[str, ...] = ()
 
     def token(self) -> str:
-        """A cached bearer token from the profile's token URL and OAuth client."""
+        """A cached bearer token from the profile's token URL and OAuth client.
+
+        Without a profile client it is the signing key's (key id, secret), as for the sandbox.
+        The scopes the token endpoint granted are kept for preflight and the security summary.
+        """
         if self.oauth.client_id is None:
-            return super().token()
+            client_id, secret = self.credentials.oauth_client_id, self.credentials.secret
+        else:
+            client_id, secret = self.oauth.client_id, self.oauth.client_secret or ""
         if self._token is None or time.time() > self._token_expiry - 30:
             response = self.http.post(
                 self.token_path,
                 data={
                     "grant_type": "client_credentials",
-                    "client_id": self.oauth.client_id,
-                    "client_secret": self.oauth.client_secret or "",
+                    "client_id": client_id,
+                    "client_secret": secret,
                     "scope": " ".join(self.scopes),
                 },
             )
@@ -168,10 +175,16 @@ class Reply:
         body = self.json()
         return body.get("code") if isinstance(body, dict) else None
 
+    @property
+    def echoed_trace_id(self) -> str | None:
+        """The X-Trace-Id the answer carries (the platform's own when the request had none)."""
+        return self.response.headers.get("X-Trace-Id")
+
     def describe(self) -> str:
-        """`STATUS CODE (trace …)` for failure messages."""
+        """`STATUS CODE (trace …)` for failure messages; no trace part when there is none."""
         code = f" {self.code}" if self.code else ""
-        return f"{self.status}{code} (trace {self.trace_id})"
+        trace = self.trace_id or self.echoed_trace_id
+        return f"{self.status}{code}" + (f" (trace {trace})" if trace else "")
 
 
 @dataclass
@@ -233,6 +246,28 @@ class Target:
         self.check_findings: dict[str, list[Finding]] = defaultdict(list)
         self.checked_responses = 0
         self.check_evidence: dict[str, list[Exchange]] = defaultdict(list)
+        # What the security summary checks each request's signature and token against.
+        try:
+            self._verification_keys = verification_keys(credentials)
+        except (ValueError, TypeError):  # an unusable private key fails at signing, not here
+            self._verification_keys = {}
+        self.issued_tokens: set[str] = set()
+
+    def auth_facts(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        sent_at: float | None = None,
+    ) -> AuthFacts:
+        """How a request authenticated: its signature checked with the run's key, its token."""
+        token = self.client._token
+        if token:
+            self.issued_tokens.add(token)
+        return classify_auth(
+            method, target, body, headers, self._verification_keys, self.issued_tokens, sent_at
+        )
 
     # -- case bookkeeping -------------------------------------------------------------------
     def begin_case(
@@ -421,6 +456,9 @@ class Target:
         failures = run_response_checks(view, self.contract, self.checks)
         if getattr(self._local, "ordered", False) and response.status_code in (503, 504):
             failures = [(c, m) for c, m in failures if c != NO_SERVER_ERROR]
+        auth = self.auth_facts(
+            request.method, path, dict(request.headers), request.content, time.time() - elapsed
+        )
         with self._lock:
             sink = getattr(self._local, "sink", None) or self._sink
             sink.evidence.append(exchange)
@@ -437,7 +475,7 @@ class Target:
                 )
                 if len(self.check_evidence[check_id]) < 5:
                     self.check_evidence[check_id].append(exchange)
-        self.bus.emit(RequestSent(sink.phase, sink.case_id, exchange))
+        self.bus.emit(RequestSent(sink.phase, sink.case_id, exchange, auth=auth))
         return Reply(response, exchange)
 
 

@@ -79,7 +79,19 @@ class TerminalReporter:
         elif isinstance(event, RequestSent):
             self.requests += 1
         elif isinstance(event, CheckFailed):
-            self.console.print(f"  [red]✗ {event.case_id}[/]: {event.finding.message[:200]}")
+            finding = event.finding
+            self.console.print(
+                f"  [red]✗ {event.case_id}[/]: {finding.message[:200]}",
+                markup=True,
+                highlight=False,
+            )
+            if finding.expected is not None or finding.actual is not None:
+                self.console.print(
+                    f"    expected {finding.expected}, got {finding.actual}"
+                    + (f" (trace {finding.trace_id})" if finding.trace_id else ""),
+                    markup=False,
+                    highlight=False,
+                )
         elif isinstance(event, CaseFinished):
             result = event.result
             if self.task is not None and result.phase != "contract":
@@ -104,6 +116,11 @@ def summary_table(run: RunResult) -> Any:
         if r.verdict == Verdict.SKIPPED:
             continue
         detail = r.findings[0].message[:160] if r.findings else r.reason[:160]
+        if r.findings and r.findings[0].actual is not None:
+            detail = (
+                f"expected {str(r.findings[0].expected)[:80]}, got {r.findings[0].actual[:60]} "
+                f"— {detail}"
+            )
         if r.phase == "latency" and r.data.get("samples"):
             detail = (
                 f"p50 {r.data['p50_ms']} / p95 {r.data['p95_ms']} ({r.data['budget_p95_ms']}) / "

@@ -241,7 +241,8 @@ def test_evidence_keeps_first_and_failing_steps_and_counts_the_elided() -> None:
     steps = {e["step"]: e for e in data["evidence"]}
     assert data["evidence_total"] == 100
     assert data["evidence_elided"] == 100 - len(steps)
-    assert set(range(1, 41)) | {70, 100} == set(steps)  # the finding's step and the last
+    # the finding's step; not the last one, since the finding names its own exchange
+    assert set(range(1, 41)) | {70} == set(steps)
     assert steps[1]["response_body"] and "response_body" not in steps[20]
     assert steps[20]["trace_id"] == "trc-00000020" and steps[20]["elapsed_ms"] == 1.5
     assert steps[70]["failing"] and steps[70]["response_body"]
@@ -251,6 +252,10 @@ def test_evidence_keeps_first_and_failing_steps_and_counts_the_elided() -> None:
     assert f"{data['evidence_elided']} more exchanges elided" in out
     markdown = render_markdown(_run_with(result))
     assert "| 70 |" in markdown and "(failing step)" in markdown
+    # a finding that names no exchange: the last one stands for the failure
+    result.findings = [Finding("money-conservation", "off by one")]
+    steps = {e["step"]: e for e in result.to_dict()["evidence"]}
+    assert set(range(1, 41)) | {100} == set(steps) and steps[100]["failing"]
 
 
 def _run_with(*results: CaseResult) -> RunResult:

@@ -62,6 +62,47 @@ def test_a_slow_platform_fails_its_budget_in_two_rounds(sandbox_app: Any, contra
     assert not run.passed
 
 
+class _SometimesSlowAuthorize:
+    """Every other authorize takes 400 ms, the rest are fast: p95 is over its 200 ms budget."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.calls = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/bets/authorize":
+            self.calls += 1
+            if self.calls % 2:
+                await asyncio.sleep(0.4)
+        await self.app(scope, receive, send)
+
+
+def test_a_latency_failure_names_a_slow_call_not_the_last_one(
+    sandbox_app: Any, contract: Any
+) -> None:
+    with serve(_SometimesSlowAuthorize(sandbox_app())) as base_url:
+        run = certify_target(
+            CertifyOptions(
+                base_url=base_url,
+                seed=5,
+                phases=("latency",),
+                only={"slo-authorize-bet"},
+                latency_samples=20,
+            ),
+            contract,
+        )
+    slow = next(r for r in run.results if r.id == "slo-authorize-bet")
+    assert slow.verdict == Verdict.FAILED, (slow.reason, slow.data)
+    finding = slow.findings[0]
+    blamed = [e for e in slow.evidence if e.trace_id == finding.trace_id]
+    assert blamed and blamed[0].elapsed_ms >= 390, [e.elapsed_ms for e in slow.evidence]
+    assert finding.actual == f"slowest call {blamed[0].elapsed_ms} ms"
+    # every step the report marks as failing is a slow call, never a fast one that came last
+    failing = [e for e in slow.to_dict()["evidence"] if e.get("failing")]
+    assert failing and all(e["elapsed_ms"] >= 390 for e in failing), failing
+    assert "p95 ≤ 200 ms" in (finding.expected or "")
+
+
 @contextlib.contextmanager
 def loaded_client() -> Iterator[None]:
     """Load this process: a thread that never sleeps, and 50 ms between GIL hand-overs."""

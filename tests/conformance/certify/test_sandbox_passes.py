@@ -166,13 +166,13 @@ def test_a_contract_phase_cut_short_is_an_error_not_a_pass(sandbox_app: Any, con
                 seed=3,
                 max_examples=1,
                 phases=("contract",),
-                only={"no-server-error", "not_a_server_error"},
+                only={"no-server-error", "status_code_conformance"},
                 contract_budget_s=0.5,
             ),
             contract,
         )
     results = {r.id: r for r in run.results}
-    for check_id in ("no-server-error", "not_a_server_error"):
+    for check_id in ("no-server-error", "status_code_conformance"):
         assert results[check_id].verdict == Verdict.ERROR, check_id
         assert "budget" in results[check_id].reason
     assert not run.passed
