@@ -223,3 +223,31 @@ def test_certification_rules_page_shows_every_rule_in_the_browser(served, browse
     text = _text(browser(served + "/reference/certify-rules/", "--dump-dom"))
     assert [r for r in RULES if r not in text] == []
     assert "Checked by" in text and "sample report" in text
+
+
+def test_report_guide_and_sample_report_sections_in_the_browser(served, browser):
+    guide = _text(browser(served + "/guide/certify-report/", "--dump-dom"))
+    for words in (
+        "croupier report verify",
+        "The coverage matrix",
+        "The security summary",
+        "What each scenario asserted",
+        "--sign-report",
+    ):
+        assert words in guide, words
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "docs-sample-report.png"
+    shot.unlink(missing_ok=True)
+    url = served + "/reference/sample-report/report/"
+    browser(url, f"--screenshot={shot}", "--window-size=1280,2400")
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    sample = _text(browser(url, "--dump-dom"))
+    for words in (
+        "Security summary",
+        "Key rotation overlap",
+        "Coverage of the contract",
+        "never seen",
+        "Assertions:",
+        "expected",
+    ):
+        assert words in sample, words

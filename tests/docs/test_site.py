@@ -93,5 +93,5 @@ def test_site_loads_nothing_from_the_network(built_site):
 
 
 def test_hand_written_pages_are_in_the_site(built_site):
-    for rel in ("quickstart", "security", "guide/integration"):
+    for rel in ("quickstart", "security", "guide/integration", "guide/certify-report"):
         assert (built_site.path / rel / "index.html").is_file(), rel

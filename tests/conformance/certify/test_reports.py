@@ -337,9 +337,7 @@ def test_a_changed_added_or_missing_file_fails_verification(bundle: Path) -> Non
     assert data["ok"] is False and len(data["problems"]) == 3
 
 
-def test_a_signed_bundle_verifies_with_its_key_and_only_with_it(
-    tmp_path: Path, broken_run
-) -> None:
+def test_a_signed_bundle_verifies_with_its_key_and_only_with_it(tmp_path: Path, broken_run) -> None:
     run, _ = broken_run
     private, public = _keys(tmp_path, "report-2026")
     _, other = _keys(tmp_path, "someone-else")
@@ -401,3 +399,26 @@ def test_certify_exits_2_when_the_signing_key_is_not_ed25519(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert "--sign-report" in result.output and "private key" in result.output
+
+
+# -- the docs -------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+
+
+def test_the_sample_report_is_what_certify_wrote_and_signed() -> None:
+    sample = DOCS / "reference" / "sample-report"
+    result = _verify(str(sample), "--public-key", str(DOCS / "reference/sample-report.public.pem"))
+    assert result.exit_code == 0, result.output
+    markdown = (sample / "report.md").read_text(encoding="utf-8")
+    for section in ("## Security summary", "## Coverage of the contract", "Assertions: "):
+        assert section in markdown, section
+    assert "Schemathesis built-in check" not in markdown and "trace None" not in markdown
+
+
+def test_the_certify_guide_describes_every_check(contract: Any) -> None:
+    guide = (DOCS / "guide" / "certify.md").read_text(encoding="utf-8")
+    from conformance.certify._checks import CHECKS
+
+    missing = [c for c in (*CHECKS, *BUILTIN_CHECKS) if f"| `{c}` |" not in guide]
+    assert missing == []
