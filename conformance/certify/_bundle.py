@@ -45,45 +45,41 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_signing_key(path: Path) -> Any:
-    """An Ed25519 private key from a PEM file; BundleError naming the file otherwise."""
+def _load_pem(path: Path, private: bool, label: str) -> Any:
+    """An Ed25519 key (private or public) from a PEM file; BundleError naming `label` otherwise."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
+    kind = "private" if private else "public"
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise BundleError(f"{path}: {exc.strerror or exc}") from None
+        raise BundleError(f"{label}: {exc.strerror or exc}") from None
     try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
+        if private:
+            key: Any = serialization.load_pem_private_key(data, password=None)
+        else:
+            key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
         raise BundleError(
-            f"{path} is not an unencrypted PEM private key ({exc}); make one with "
-            f"`croupier keys new --out-dir DIR`"
+            f"{label} is not an unencrypted PEM {kind} key (the <kid>.{kind}.pem that "
+            f"`croupier keys new --out-dir DIR` writes)"
         ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise BundleError(f"{path} is a {type(key).__name__}, not an Ed25519 private key")
+    if not isinstance(key, Ed25519PrivateKey if private else Ed25519PublicKey):
+        raise BundleError(f"{label} is not an Ed25519 {kind} key")
     return key
+
+
+def load_signing_key(path: Path) -> Any:
+    """An Ed25519 private key from a PEM file; BundleError naming the file otherwise."""
+    return _load_pem(path, True, str(path))
 
 
 def _load_public_key(path: Path) -> Any:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BundleError(f"--public-key {path}: {exc.strerror or exc}") from None
-    try:
-        key = serialization.load_pem_public_key(data)
-    except (ValueError, TypeError):
-        raise BundleError(
-            f"--public-key {path} is not a PEM public key (the <kid>.public.pem that "
-            f"`croupier keys new` writes)"
-        ) from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise BundleError(f"--public-key {path} is not an Ed25519 public key")
-    return key
+    return _load_pem(path, False, f"--public-key {path}")
 
 
 def _public_pem(key: Any) -> str:

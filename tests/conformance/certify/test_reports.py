@@ -389,7 +389,7 @@ def test_report_verify_exits_2_on_a_bad_public_key(bundle: Path, tmp_path: Path)
     private, _ = _keys(tmp_path, "mixed-up")
     result = _verify(str(bundle), "--public-key", str(private))
     assert result.exit_code == 2
-    assert "is not a PEM public key" in result.output
+    assert "is not an unencrypted PEM public key" in result.output
 
 
 def test_certify_exits_2_when_the_signing_key_is_not_ed25519(tmp_path: Path) -> None:
