@@ -56,7 +56,12 @@ class RunLedger:
                 for k, v in exchange.response_headers.items()
             )
             self.security_tally.add(
-                event.auth, exchange.status, code, headers.get("x-signature"), replayed
+                event.auth,
+                exchange.status,
+                code,
+                headers.get("x-signature"),
+                replayed,
+                write=exchange.method.upper() in ("POST", "PUT", "PATCH", "DELETE"),
             )
 
     def coverage(self) -> dict[str, Any]:

@@ -161,6 +161,7 @@ class SecurityTally:
     bearer: dict[str, _Outcomes] = field(default_factory=dict)
     signatures_seen: dict[str, bool] = field(default_factory=dict)  # -> answered as a replay
     resent: int = 0  # requests whose exact signature had been sent before
+    resent_writes: int = 0  # … of them writes
     resent_replayed: int = 0  # … answered as an idempotent replay
     codes: Counter[str] = field(default_factory=Counter)
 
@@ -171,6 +172,7 @@ class SecurityTally:
         code: str | None,
         signature: str | None,
         replayed: bool,
+        write: bool = False,
     ) -> None:
         """Count one contract request and its answer."""
         if code:
@@ -194,6 +196,7 @@ class SecurityTally:
             # The replay probe's resend may be announced before the original it repeats.
             if signature in self.signatures_seen:
                 self.resent += 1
+                self.resent_writes += write
                 self.resent_replayed += replayed or self.signatures_seen[signature]
             self.signatures_seen[signature] = replayed
 
@@ -331,15 +334,14 @@ class SecurityTally:
         else:
             mtls = "not exercised: the target was reached over plain http"
         row("mtls", "Mutual TLS", https and client_certificate, mtls)
-        row(
-            "replay",
-            "Replayed signed requests",
-            bool(self.resent),
-            f"{self.resent} validly signed requests sent again byte for byte; "
-            f"{self.resent_replayed} answered as idempotent replays (Idempotent-Replayed: true)"
-            if self.resent
-            else "not exercised: no signed request was sent twice",
-        )
+        replay = "not exercised: no signed request was sent twice"
+        if self.resent:
+            replay = (
+                f"{self.resent} validly signed requests sent again byte for byte within the "
+                f"window, {self.resent_writes} of them writes; {self.resent_replayed} answered "
+                f"as idempotent replays (Idempotent-Replayed: true)"
+            )
+        row("replay", "Replayed signed requests", bool(self.resent), replay)
         tenancy = {c: self.codes[c] for c in ("TENANT_MISMATCH", "REGION_NOT_ALLOWED")}
         row(
             "tenancy-binding",
