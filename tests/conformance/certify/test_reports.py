@@ -418,7 +418,7 @@ def test_the_sample_report_is_what_certify_wrote_and_signed() -> None:
 
 def test_the_certify_guide_describes_every_check(contract: Any) -> None:
     guide = (DOCS / "guide" / "certify.md").read_text(encoding="utf-8")
-    from conformance.certify._checks import CHECKS
+    from croupier.conformance.certify._checks import CHECKS
 
     missing = [c for c in (*CHECKS, *BUILTIN_CHECKS) if f"| `{c}` |" not in guide]
     assert missing == []
