@@ -159,10 +159,11 @@ class SecurityTally:
     keys_accepted: set[str] = field(default_factory=set)
     max_accepted_skew: int = 0
     bearer: dict[str, _Outcomes] = field(default_factory=dict)
-    signatures_seen: dict[str, bool] = field(default_factory=dict)  # -> answered as a replay
+    # signature -> (a write, first answered 2xx, answered as a replay)
+    signatures_seen: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)
     resent: int = 0  # requests whose exact signature had been sent before
-    resent_writes: int = 0  # … of them writes
-    resent_replayed: int = 0  # … answered as an idempotent replay
+    resent_writes: int = 0  # … of them successful writes (2xx the first time)
+    resent_replayed: int = 0  # … of those answered as an idempotent replay
     codes: Counter[str] = field(default_factory=Counter)
 
     def add(
@@ -193,12 +194,15 @@ class SecurityTally:
         if facts.signature == "valid" and facts.bearer != "issued":
             self.bearer.setdefault(facts.bearer, _Outcomes()).add(status, code, _BAD_TOKEN)
         if signature and facts.signature == "valid":
-            # The replay probe's resend may be announced before the original it repeats.
+            ok = status is not None and 200 <= status < 300
             if signature in self.signatures_seen:
+                was_write, was_ok, was_replayed = self.signatures_seen[signature]
                 self.resent += 1
-                self.resent_writes += write
-                self.resent_replayed += replayed or self.signatures_seen[signature]
-            self.signatures_seen[signature] = replayed
+                # The probe's resend may be announced before the original it repeats.
+                if was_write and (was_ok or ok):
+                    self.resent_writes += 1
+                    self.resent_replayed += replayed or was_replayed
+            self.signatures_seen[signature] = (write, ok and not replayed, replayed)
 
     def _bad(self, kind: str) -> _Outcomes:
         out = _Outcomes()
@@ -338,10 +342,21 @@ class SecurityTally:
         if self.resent:
             replay = (
                 f"{self.resent} validly signed requests sent again byte for byte within the "
-                f"window, {self.resent_writes} of them writes; {self.resent_replayed} answered "
-                f"as idempotent replays (Idempotent-Replayed: true)"
+                f"window; of the {self.resent_writes} successful writes among them, "
+                + (
+                    f"{self.resent_replayed} answered as idempotent replays"
+                    if self.resent_replayed == self.resent_writes
+                    else f"**only {self.resent_replayed} answered as idempotent replays**"
+                )
+                + " (Idempotent-Replayed: true); refusals before idempotency are not stored"
             )
-        row("replay", "Replayed signed requests", bool(self.resent), replay)
+        row(
+            "replay",
+            "Replayed signed requests",
+            bool(self.resent),
+            replay,
+            self.resent_replayed < self.resent_writes,
+        )
         tenancy = {c: self.codes[c] for c in ("TENANT_MISMATCH", "REGION_NOT_ALLOWED")}
         row(
             "tenancy-binding",

@@ -2,8 +2,8 @@
   "format": "croupier-report-signature/1",
   "algorithm": "ed25519",
   "signed": "manifest.json",
-  "manifest_sha256": "9ce1ae8c5c29d5df1fc200368cecebd14be0ce31c4405e2434302c19a54a77ae",
+  "manifest_sha256": "94ffcec68c528582ae7dcb80171560553ea09d63851c6a6c91231d5ede9aa2cb",
   "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAKb8hOtFuriYIAlfyrjah/KYL0e3/1btJW7gmoqOv4Cw=\n-----END PUBLIC KEY-----\n",
   "public_key_fingerprint": "sha256:dac8bdd5f37bb103",
-  "signature": "dbfcf08f9555bf039a59d0c99e7a8b17312032b0e0b214d380ad4fc205e7fa5fa1fd19a8b61b4b4fecd9f05be2e7d8d6b6f6fa5ec13b78e69c99e200c2f3330b"
+  "signature": "d437977cee6306e69cd7e5374fa733c81dff177a536add87372d0de60b6b8d6a4d263ea3821bb4677974280f100f3423e2e1c6cb51e06348916a1b3e77d27107"
 }

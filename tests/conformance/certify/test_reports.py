@@ -422,3 +422,26 @@ def test_the_certify_guide_describes_every_check(contract: Any) -> None:
 
     missing = [c for c in (*CHECKS, *BUILTIN_CHECKS) if f"| `{c}` |" not in guide]
     assert missing == []
+
+
+def test_a_resent_write_not_answered_as_a_replay_is_a_problem() -> None:
+    from croupier import SANDBOX_CREDENTIALS
+    from croupier.conformance.certify._security import AuthFacts, SecurityTally
+
+    def summary(second_replayed: bool) -> dict[str, Any]:
+        tally = SecurityTally()
+        facts = AuthFacts("valid", "hmac-sha256", "sbx-2026a", 0, "issued")
+        tally.add(facts, 200, None, "kid=sbx-2026a,ts=1,sig=ab", False, write=True)
+        tally.add(facts, 200, None, "kid=sbx-2026a,ts=1,sig=ab", second_replayed, write=True)
+        rows = tally.summary(
+            SANDBOX_CREDENTIALS,
+            https=False,
+            client_certificate=False,
+            scopes_requested=[],
+            scopes_granted=[],
+        )["mechanisms"]
+        return next(r for r in rows if r["id"] == "replay")
+
+    assert not summary(True)["problem"]
+    bad = summary(False)
+    assert bad["problem"] and "**only 0 answered as idempotent replays**" in bad["how"]
