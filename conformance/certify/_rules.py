@@ -598,7 +598,6 @@ CHECK_RULES: dict[str, tuple[str, ...]] = {
     "error-body-conforms": ("error-body-schema", *(error_rule_id(c) for c in ERROR_CODES)),
     "idempotent-replay-header": ("idempotency-replay-header",),
     "no-server-error": ("no-server-error", "error-internal-error"),
-    "not_a_server_error": ("no-server-error",),
     "status_code_conformance": ("contract-responses-conform",),
     "content_type_conformance": ("contract-responses-conform",),
     "response_schema_conformance": ("contract-responses-conform",),
