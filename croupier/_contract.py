@@ -394,9 +394,18 @@ class Contract:
             for path in sorted(events_dir.glob("*/*.json")):
                 if not path.stem.isdigit():
                     continue
-                examples = tuple(
+                # examples/ is shared by the type's majors: an example belongs to the major
+                # its schema_version names (one without a version, to every major).
+                loaded = [
                     (ex, load_document(ex))
                     for ex in sorted((path.parent / "examples").glob("*.json"))
+                ]
+                examples = tuple(
+                    (ex, doc)
+                    for ex, doc in loaded
+                    if not isinstance(doc, dict)
+                    or not isinstance(doc.get("schema_version"), str)
+                    or doc["schema_version"].split(".", 1)[0] == path.stem
                 )
                 found.append(
                     EventSchema(

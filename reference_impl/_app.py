@@ -40,9 +40,11 @@ from croupier.reference_impl._auth import (
     duplicated_header,
 )
 from croupier.reference_impl._control import Sandbox
+from croupier.reference_impl._deprecation import Deprecation, UsageCounter, deprecation_of
 from croupier.reference_impl._domain import DomainError, error_body
 from croupier.reference_impl._domain._errors import catalog_entry
 from croupier.reference_impl._domain._time import iso
+from croupier.reference_impl._dual_write import DualWriter
 from croupier.reference_impl._event_chaos import chaos_page
 from croupier.reference_impl._lag import LagReport, lag_budget
 from croupier.reference_impl._metrics import MetricsMiddleware, Observability
@@ -288,7 +290,9 @@ class SandboxApp:
     def __init__(self, database_url: str, contract: Contract, **options: Any) -> None:
         self.contract = contract
         self.store = Store(database_url, pool_size=int(options.get("pool_size", 10)))
-        self.platform = Platform(self.store, int(options.get("session_minutes", 60)))
+        self.platform = Platform(
+            self.store, int(options.get("session_minutes", 60)), DualWriter(contract)
+        )
         self.sandbox = Sandbox(self.platform, int(options.get("token_ttl", 3600)))
         self.validator = BodyValidator(contract.bundled, contract.sandbox_bundled)
         self.recorder = Recorder(self.store, self.sandbox, contract)
@@ -448,6 +452,8 @@ class SandboxApp:
                 return _error("INVALID_SIGNATURE", str(exc), trace_id)
             signer.grant.check(Identity(provider, brand, region))
             await self._token(request, op, signer)
+            # Authenticated: from here on the call counts as this caller's use of the operation.
+            request.state.caller = Identity(provider, brand, region)
             params = self._path_params(request, op, OPENAPI_URI)
             body: Any = dict(params)
             if write:
@@ -566,10 +572,14 @@ class SandboxApp:
         """A control route of its own, behind the control token like the others."""
 
         async def call(request: Request, op: Operation) -> Response:
-            try:
-                self.control_guard.check(request.headers.getlist("x-control-token"))
-            except DomainError as exc:
-                return _domain_response(exc, request.state.trace_id)
+            if not self.control_guard.allows(request.headers.items()):
+                return _error(
+                    "INVALID_TOKEN",
+                    "the sandbox is protected: send X-Control-Token (or the token as a "
+                    "Bearer or Basic credential)",
+                    request.state.trace_id,
+                    status=401,
+                )
             return await handler(request, op)
 
         return call
@@ -642,6 +652,10 @@ class SandboxApp:
             return await sb.get_degradation()
         if operation_id == "putDegradation":
             return await sb.put_degradation(body)
+        if operation_id == "getDualWrite":
+            return await sb.get_dual_write()
+        if operation_id == "putDualWrite":
+            return await sb.put_dual_write(body)
         if operation_id == "listEmittedEvents":
             query = self._event_query(request)
             status, page = await sb.list_events(*query)
@@ -705,10 +719,20 @@ _HANDLERS = {
 
 
 def _endpoint(
-    call: Callable[[Request, Operation], Awaitable[Response]], op: Operation
+    call: Callable[[Request, Operation], Awaitable[Response]],
+    op: Operation,
+    usage: UsageCounter | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
+    deprecation = deprecation_of(op.method, op.path, op.spec) if usage is not None else None
+
     async def endpoint(request: Request) -> Response:
-        return await call(request, op)
+        response = await call(request, op)
+        if deprecation is not None and usage is not None:
+            response.headers.update(deprecation.headers)
+            caller = getattr(request.state, "caller", None)
+            if caller is not None:
+                await usage.record(op.operation_id, caller)
+        return response
 
     endpoint.__name__ = op.operation_id
     endpoint.__doc__ = op.spec.get("summary")
@@ -759,14 +783,30 @@ def create_app(database_url: str, **options: Any) -> Any:
         lifespan=lifespan,
     )
     app.state.sandbox = state
-    registry = SchemaRegistry(state.store, contract, options.get("registry_json_policy"))
+    registry = SchemaRegistry(
+        state.store,
+        contract,
+        options.get("registry_json_policy"),
+        authorize=lambda request: state.control_guard.allows(request.headers.items()),
+    )
     app.mount(REGISTRY_PREFIX, registry.app)
     observed = Observability(
         LagReport(state.store, lag_budget(contract), relay=bool(state.nats_url))
     )
+    deprecated: list[Deprecation] = [
+        d
+        for op in operations(contract.bundled)
+        if (d := deprecation_of(op.method, op.path, op.spec)) is not None
+    ]
+    usage = UsageCounter(state.store, deprecated, contract.version)
+
+    async def usage_export(request: Request, op: Operation) -> Response:
+        return Response(dumps(await usage.export()), media_type="application/json")
+
     own_routes: dict[str, Callable[[Request, Operation], Awaitable[Response]]] = {
         "getEventLag": lambda request, op: observed.event_lag(request),
         "getMetrics": lambda request, op: observed.metrics(request),
+        "getDeprecatedUsage": usage_export,
     }
 
     for op in operations(contract.bundled):
@@ -775,7 +815,7 @@ def create_app(database_url: str, **options: Any) -> Any:
             continue
         app.add_api_route(
             op.path,
-            _endpoint(state.contract_call, op),
+            _endpoint(state.contract_call, op, usage),
             methods=[op.method],
             include_in_schema=False,
             name=op.operation_id,
@@ -785,7 +825,8 @@ def create_app(database_url: str, **options: Any) -> Any:
         if control and not state.control_guard.enabled:
             continue  # switched off: the control routes do not exist (404 NOT_FOUND)
         handler = own_routes.get(op.operation_id)
-        if handler is not None and control:
+        if handler is not None:
+            # /metrics too: a scraper sends the token as `Authorization: Bearer`.
             handler = state.guarded(handler)
         app.add_api_route(
             op.path,

@@ -8,6 +8,8 @@ token is usable only with a key of the client it was issued to.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -227,14 +229,46 @@ class ControlGuard:
         """Raise INVALID_TOKEN unless the surface is open or exactly one right token came."""
         if not self.token:
             return
-        if len(sent) != 1 or not secrets.compare_digest(
-            sent[0].encode("utf-8", "surrogateescape"), self.token.encode()
-        ):
+        if len(sent) != 1 or not self._matches(sent[0]):
             raise DomainError(
                 "INVALID_TOKEN",
                 "the sandbox control surface is protected: send X-Control-Token",
                 status=401,
             )
+
+    def _matches(self, value: str) -> bool:
+        assert self.token is not None
+        return secrets.compare_digest(value.encode("utf-8", "surrogateescape"), self.token.encode())
+
+    def allows(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> bool:
+        """Whether a tool's request may pass: the control token, or the same as a credential.
+
+        Scrapers and registry clients cannot send custom headers everywhere: Prometheus sends
+        `Authorization: Bearer TOKEN`, Confluent clients `Authorization: Basic` (any user name,
+        the token as the password). Each header must come exactly once.
+        """
+        if not self.token:
+            return True
+        pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
+        control = [v for k, v in pairs if k.lower() == "x-control-token"]
+        auth = [v for k, v in pairs if k.lower() == "authorization"]
+        if len(control) > 1 or len(auth) > 1:
+            return False
+        if control:
+            return self._matches(control[0])
+        if not auth:
+            return False
+        scheme, _, credential = auth[0].strip().partition(" ")
+        credential = credential.strip()
+        if scheme.lower() == "bearer":
+            return self._matches(credential)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return False
+            return ":" in decoded and self._matches(decoded.partition(":")[2])
+        return False
 
 
 def client_cert_provider(common_name: str | None, provider: str) -> None:

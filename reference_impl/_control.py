@@ -180,6 +180,7 @@ class Sandbox:
             row.faults = []
             row.degradation = dict(DEFAULT_DEGRADATION)
             row.clock_offset = 0
+            row.dual_write = []
             # Players first, in id order: every money operation locks its player before its
             # session, bonuses or pools, so taking them in another order here deadlocks.
             players = (
@@ -503,6 +504,41 @@ class Sandbox:
             row, _ = await self.platform.controls(s, for_update=True)
             row.degradation = dict(body)
             return 200, dict(body)
+
+    async def get_dual_write(self) -> tuple[int, Any]:
+        """getDualWrite: the event types written twice now, and those that could be."""
+        async with self.store.reader() as conn:
+            enabled = (
+                await conn.execute(select(Control.dual_write).where(Control.id == 1))
+            ).scalar_one_or_none()
+        return 200, self._dual_write_state(enabled)
+
+    async def put_dual_write(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """putDualWrite: the list of event types written under both majors (replaced)."""
+        writer = self.platform.dual_write
+        wanted = sorted(set(body["event_types"]))
+        for event_type in wanted:
+            reason = writer.refusal(event_type) if writer is not None else "no contract loaded"
+            if reason is not None:
+                raise DomainError(
+                    "VALIDATION_FAILED",
+                    f"dual-write cannot be switched on for {event_type}: {reason}",
+                    {
+                        "event_type": event_type,
+                        "available": [p["event_type"] for p in self._available()],
+                    },
+                )
+        async with self.store.session() as s, s.begin():
+            row, _ = await self.platform.controls(s, for_update=True)
+            row.dual_write = wanted
+        return 200, self._dual_write_state(wanted)
+
+    def _available(self) -> list[dict[str, Any]]:
+        writer = self.platform.dual_write
+        return writer.available() if writer is not None else []
+
+    def _dual_write_state(self, enabled: Any) -> dict[str, Any]:
+        return {"event_types": sorted(enabled or []), "available": self._available()}
 
     async def list_events(
         self, player_id: str | None, event_type: str | None, since: int, limit: int

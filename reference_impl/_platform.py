@@ -39,6 +39,8 @@ from croupier.reference_impl._domain import (
     period_bounds,
     utcnow,
 )
+from croupier.reference_impl._dual_write import SESSION_KEY as DUAL_WRITE_KEY
+from croupier.reference_impl._dual_write import DualWriter
 from croupier.reference_impl._render import (
     balance_json,
     canonical_json,
@@ -181,9 +183,12 @@ def _rg_limit_json(state: LimitState, currency: str) -> dict[str, Any]:
 class Platform:
     """Every operation of spec/openapi.yaml on one database."""
 
-    def __init__(self, store: Store, session_minutes: int = 60) -> None:
+    def __init__(
+        self, store: Store, session_minutes: int = 60, dual_write: DualWriter | None = None
+    ) -> None:
         self.store = store
         self.session_minutes = session_minutes
+        self.dual_write = dual_write
 
     # ----------------------------------------------------------------- plumbing
 
@@ -198,6 +203,8 @@ class Platform:
             s.add(row)
             await s.flush()
         degradation = {**DEFAULT_DEGRADATION, **(row.degradation or {})}
+        # Every event this transaction emits sees the dual-write flag as read here.
+        s.info[DUAL_WRITE_KEY] = frozenset(row.dual_write or ())
         return row, Controls(list(row.faults or []), degradation, int(row.clock_offset or 0))
 
     async def now(self, s: AsyncSession) -> datetime:
@@ -378,15 +385,20 @@ class Platform:
             return Answer(status, dumps(payload), fault=fault)
 
     def _emit(self, s: AsyncSession, event: dict[str, Any]) -> None:
-        s.add(
-            OutboxEvent(
-                event_id=event["event_id"],
-                event_type=event["event_type"],
-                tenant_id=event["tenant_id"],
-                player_id=event["player_id"],
-                body=canonical_json(event, sort_keys=False),
+        """Write an event to the outbox (and, under dual-write, its new-major twin after it)."""
+        twin = None
+        if self.dual_write is not None:
+            twin = self.dual_write.successor(event, s.info.get(DUAL_WRITE_KEY, ()))
+        for ev in (event, twin) if twin is not None else (event,):
+            s.add(
+                OutboxEvent(
+                    event_id=ev["event_id"],
+                    event_type=ev["event_type"],
+                    tenant_id=ev["tenant_id"],
+                    player_id=ev["player_id"],
+                    body=canonical_json(ev, sort_keys=False),
+                )
             )
-        )
 
     def _event(
         self,

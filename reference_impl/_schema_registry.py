@@ -135,6 +135,16 @@ def _schema_not_found(what: str = "Schema not found") -> RegistryError:
     return RegistryError(404, 40403, what, "SCHEMA_NOT_FOUND")
 
 
+def _unauthorized() -> RegistryError:
+    return RegistryError(
+        401,
+        40101,
+        "Unauthorized: the sandbox runs with a control token; send it as X-Control-Token, "
+        "a Bearer token or the password of Basic auth",
+        "INVALID_TOKEN",
+    )
+
+
 def _invalid_schema(reason: str) -> RegistryError:
     return RegistryError(422, 42201, f"Invalid schema: {reason}"[:500], "INVALID_SCHEMA")
 
@@ -182,11 +192,13 @@ class SchemaRegistry:
         contract: Contract,
         json_policy: str | None = None,
         judge: Callable[[str, list[str], str, str, str], Awaitable[list[str]]] | None = None,
+        authorize: Callable[[Request], bool] | None = None,
     ) -> None:
         self.store = store
         self.contract = contract
         self.json_policy = json_policy or os.environ.get(POLICY_ENV) or "confluent-strict"
         self.judge = judge or run_compat
+        self.authorize = authorize
         self.app = Starlette(
             routes=self._routes(),
             exception_handlers={HTTPException: self._http_error},  # type: ignore[dict-item]
@@ -343,6 +355,8 @@ class SchemaRegistry:
     def _routes(self) -> list[Route]:
         def route(path: str, call: Any, *methods: str) -> Route:
             async def endpoint(request: Request) -> Response:
+                if self.authorize is not None and not self.authorize(request):
+                    return self._error(request, _unauthorized())
                 try:
                     status, data = await call(request, **request.path_params)
                 except RegistryError as exc:

@@ -312,6 +312,8 @@ class Control(Base):
     clock_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The last outbox sequence number handed out (never goes back, not even on a wipe).
     outbox_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Event types written under their old and new major (`reference_impl._dual_write`).
+    dual_write: Mapped[Any] = mapped_column(JSONText, default=list, nullable=True)
 
 
 # Columns added after a release: (table, column, DDL type). create_all() does not alter an
@@ -325,6 +327,7 @@ _ADDED_COLUMNS = (
     ("players", "region", "VARCHAR(16) NOT NULL DEFAULT 'MT'"),
     ("outbox", "seq", "BIGINT"),
     ("controls", "outbox_seq", "BIGINT NOT NULL DEFAULT 0"),
+    ("controls", "dual_write", "TEXT"),
 )
 
 # PostgreSQL (>= 13) fills outbox.txid with the inserting transaction's id.

@@ -92,6 +92,35 @@ def api_path_removed_with_deprecation(c: Change) -> Says | None:
     return _after_sunset(c)
 
 
+@rule(
+    "api-removed-while-in-use",
+    ERR,
+    "operation",
+    on=("path-removed", "operation-removed"),
+    category="policy",
+    note="not in oasdiff: it reads a usage export (`--usage`, the sandbox's /sandbox/usage)",
+)
+def api_removed_while_in_use(c: Change) -> Says | None:
+    """An operation was removed while the usage export (--usage) shows calls above zero."""
+    usage = c.extra.get("usage")
+    if not usage or int(usage.get("calls", 0)) <= 0:
+        return None
+    callers = usage.get("callers") or []
+    named = ", ".join(
+        f"{x.get('provider_id')}/{x.get('brand_id')}/{x.get('region')} ({x.get('calls')})"
+        for x in callers[:3]
+    ) + (f" and {len(callers) - 3} more" if len(callers) > 3 else "")
+    return Says(
+        f"{c.operation} was removed while the usage export shows {usage['calls']} call(s)"
+        + (f" by {named}" if named else "")
+        + (f", the last at {callers[-1].get('last_call')}" if callers else ""),
+        "the callers in the export have not migrated yet; whatever the sunset date says, "
+        "removing the operation breaks them on deploy",
+        "keep the operation until the callers have moved (their count stays at zero for a "
+        "whole usage window), and tell them with the Deprecation and Sunset headers",
+    )
+
+
 @rule("endpoint-added", INFO, "operation", on="operation-added")
 def endpoint_added(c: Change) -> Says:
     """A new operation was added: an additive change (a minor version)."""

@@ -54,6 +54,14 @@ def compat(
             help="Also exit 1 when release policy is violated (semver bump, /v{major}/, sunsets).",
         ),
     ] = False,
+    usage: Annotated[
+        Path | None,
+        typer.Option(
+            "--usage",
+            help="A usage export (GET /sandbox/usage): removing an operation it shows in use "
+            "is a release-policy error.",
+        ),
+    ] = None,
     today: Annotated[
         str | None,
         typer.Option("--today", help="Judge x-sunset dates as of this ISO date.", hidden=True),
@@ -86,6 +94,7 @@ def compat(
             if arg.startswith("bundled:"):
                 note("compat", f"{arg} is {_describe_bundled(arg)}")
         level_map = _read_levels(levels) if levels else {}
+        usage_export = _read_usage(usage) if usage else None
         with tempfile.TemporaryDirectory(prefix="croupier-compat-") as work:
             loaded = [load_argument(arg, type_, Path(work)) for arg in documents]
             result = compare_loaded(
@@ -95,6 +104,7 @@ def compat(
                 levels=level_map,
                 today=day,
                 check_policy=check_policy,
+                usage=usage_export,
             )
             # Rendered while git exports still exist: positions are read from the files.
             output = render(result, format, fail_on.upper())
@@ -121,6 +131,22 @@ def _read_levels(path: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         raise CompatError(f"{path}: the levels file must map rule ids to ERR, WARN or INFO")
     return {str(k): str(v).upper() for k, v in data.items()}
+
+
+def _read_usage(path: Path) -> dict[str, object]:
+    import json
+
+    from croupier.conformance.compat._compare import usage_by_operation
+    from croupier.conformance.compat._loader import CompatError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CompatError(f"{path}: cannot read: {exc.strerror}") from None
+    except ValueError:
+        raise CompatError(f"{path}: the usage export is not JSON") from None
+    usage_by_operation(data)  # refuses a malformed export before anything is compared
+    return dict(data)
 
 
 def _describe_bundled(arg: str) -> str:

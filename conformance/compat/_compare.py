@@ -143,8 +143,13 @@ def compare_loaded(
     levels: dict[str, str] | None = None,
     today: dt.date | None = None,
     check_policy: bool = False,
+    usage: dict[str, Any] | None = None,
 ) -> CompatResult:
-    """Compare the revision (last) with the base (before it) and, transitively, the earlier ones."""
+    """Compare the revision (last) with the base (before it) and, transitively, the earlier ones.
+
+    `usage` is a usage export (`GET /sandbox/usage`): removing an operation it shows in use is
+    a release-policy ERR.
+    """
     if len(loaded) < 2:
         raise CompatError("give at least BASE and REVISION")
     if mode not in MODES:
@@ -164,7 +169,10 @@ def compare_loaded(
 
     if base.openapi is not None and rev.openapi is not None:
         compared = True
-        http = list(explain(diff_openapi(base.openapi, rev.openapi, today), levels))
+        changes = diff_openapi(base.openapi, rev.openapi, today)
+        if usage is not None:
+            _attach_usage(changes, usage)
+        http = list(explain(changes, levels))
         if transitive:
             for old in earlier:
                 if old.openapi is not None:
@@ -225,6 +233,45 @@ def compare_loaded(
     )
 
 
+def usage_by_operation(usage: Any) -> dict[str, dict[str, Any]]:
+    """A usage export read as "METHOD /path" -> its entry; CompatError when malformed."""
+    ops = usage.get("operations") if isinstance(usage, dict) else None
+    if not isinstance(ops, list):
+        raise CompatError("the usage export needs an `operations` list (GET /sandbox/usage)")
+    out = {}
+    for i, entry in enumerate(ops):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("method"), str)
+            and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("calls"), int)
+            and not isinstance(entry.get("calls"), bool)
+        ):
+            raise CompatError(
+                f"usage export: operations[{i}] needs method, path and an integer calls"
+            )
+        out[f"{entry['method'].upper()} {entry['path']}"] = entry
+    return out
+
+
+def _attach_usage(changes: list[Change], usage: dict[str, Any]) -> None:
+    found = usage_by_operation(usage)
+    for change in changes:
+        if change.kind in ("operation-removed", "path-removed") and change.operation in found:
+            change.extra["usage"] = found[change.operation]
+
+
+def _dual_write_source(name: str, schema: Any, base: Loaded, rev: Loaded) -> str | None:
+    """The old major a new event schema migrates from (x-dual-write), when both keep it."""
+    decl = _get(schema, "x-dual-write")
+    event_type, _, major = name.rpartition("/")
+    source = decl.get("from_major") if isinstance(decl, dict) else None
+    if not event_type or not isinstance(source, int) or str(source) == major:
+        return None
+    old = f"{event_type}/{source}"
+    return old if old in base.events and old in rev.events else None
+
+
 def _get(schema: Any, key: str) -> Any:
     return schema.get(key) if isinstance(schema, dict) else None
 
@@ -241,6 +288,27 @@ def _events(
             continue
         file, new = rev.events[name]
         if name not in base.events:
+            pair = _dual_write_source(name, new, base, rev)
+            if pair is not None:
+                old_file, old = base.events[pair]
+                # Judged as if v1 became v2 in place: what a v1 reader would meet without
+                # the migration. Beside v1, none of it breaks anybody.
+                in_place = compare_jsonschema(
+                    pair, file + "#", old, new, mode=mode, policy=policy, lookup=lookup
+                )
+                change = Change(
+                    "event-dual-write",
+                    "event",
+                    "event",
+                    "",
+                    file,
+                    name,
+                    pair,
+                    name,
+                    {"in_place": [f.message for f in in_place if f.level == ERR]},
+                )
+                out += explain([change], levels)
+                continue
             out += explain([Change("event-added", "event", "event", "", file, name)], levels)
             continue
         _, old = base.events[name]

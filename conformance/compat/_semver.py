@@ -272,6 +272,34 @@ def event_schema_removed(c: Change) -> Says:
     )
 
 
+@rule(
+    "event-dual-write-migration",
+    INFO,
+    "event",
+    on="event-dual-write",
+    note="not in oasdiff (events); Croupier's x-dual-write pairing",
+)
+def event_dual_write_migration(c: Change) -> Says:
+    """A new major declares x-dual-write from an old one kept beside it: a migration, no break."""
+    in_place = c.extra.get("in_place") or []
+    shown = "; ".join(in_place[:3]) + (
+        f" and {len(in_place) - 3} more" if len(in_place) > 3 else ""
+    )
+    return Says(
+        f"event schema {c.revision} was added beside {c.base} as a dual-write migration"
+        + (
+            f"; in place it would break v{c.base.rpartition('/')[2]} readers: {shown}"
+            if in_place
+            else "; it would even be compatible in place"
+        ),
+        "producers write both majors while the flag is on, so readers of the old major keep "
+        "getting it and move to the new one at their pace; the old major goes only after its "
+        "readers have moved",
+        "switch dual-write on (PUT /sandbox/dual-write), migrate consumers, then retire the old "
+        "major in a later major release",
+    )
+
+
 @rule("event-schema-added", INFO, "event", on="event-added")
 def event_schema_added(c: Change) -> Says:
     """A new event schema (type or major version) was added."""

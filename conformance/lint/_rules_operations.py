@@ -205,16 +205,38 @@ def _schema_file_examples(ctx: LintContext, path: Any) -> Iterator[Hit]:
 
 @rule("deprecated-sunset", ERR)
 def deprecated_sunset(ctx: LintContext) -> Iterator[Hit]:
-    """Every deprecated operation carries `x-sunset`, an ISO date (YYYY-MM-DD)."""
+    """A deprecated operation has ISO dates `x-sunset` and `x-deprecated-at` (not after it)."""
+
+    def day(value: object) -> dt.date | None:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
     for op in ctx.operations():
         if op.node.get("deprecated") is not True:
             continue
-        sunset = op.node.get("x-sunset")
-        try:
-            dt.date.fromisoformat(str(sunset) if isinstance(sunset, (str, dt.date)) else "")
-        except ValueError:
+        raw_sunset, raw_since = op.node.get("x-sunset"), op.node.get("x-deprecated-at")
+        sunset, since = day(raw_sunset), day(raw_since)
+        if sunset is None:
             yield Hit(
                 FILE,
                 op.where + "/x-sunset",
-                f"{op.label} is deprecated but has no ISO date x-sunset (got {sunset!r})",
+                f"{op.label} is deprecated but has no ISO date x-sunset (got {raw_sunset!r})",
+            )
+        elif since is None:
+            # The runtime Deprecation header (RFC 9745) carries this date.
+            yield Hit(
+                FILE,
+                op.where + "/x-deprecated-at",
+                f"{op.label} is deprecated but has no ISO date x-deprecated-at "
+                f"(got {raw_since!r}); the Deprecation header carries it",
+            )
+        elif since > sunset:
+            yield Hit(
+                FILE,
+                op.where + "/x-deprecated-at",
+                f"{op.label}: x-deprecated-at {since} is after its x-sunset {sunset}",
             )

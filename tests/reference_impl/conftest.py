@@ -206,3 +206,29 @@ def balance(api: ContractClient, player: str = "p_demo_1") -> dict[str, Any]:
     r = api.call("GET", f"/v1/players/{player}/balance")
     assert r.status_code == 200, r.text
     return dict(r.json())
+
+
+def contract_copy(
+    root: Path,
+    edit_spec: Any = None,
+    extra_schemas: Path | None = None,
+) -> Any:
+    """A copy of the repository's contract under `root`, its openapi.yaml edited in place.
+
+    `edit_spec` takes the parsed spec/openapi.yaml and changes it; `extra_schemas` is a folder
+    laid out like schemas/ whose files are added (a test-only v2 event schema).
+    """
+    import shutil
+
+    import yaml
+
+    for part in ("spec", "schemas"):
+        shutil.copytree(CONTRACT.root / part, root / part)
+    if edit_spec is not None:
+        path = root / "spec" / "openapi.yaml"
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        edit_spec(doc)
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    if extra_schemas is not None:
+        shutil.copytree(extra_schemas, root / "schemas", dirs_exist_ok=True)
+    return load_contract(root)

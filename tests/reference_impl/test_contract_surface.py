@@ -18,8 +18,9 @@ def test_routes_equal_contract_and_sandbox_operations(tmp_path):
         for op in operations(doc)
     }
     assert route_set(app) == expected
-    # 6: recordings, HAR export, fault scripts; 2: getEventLag, getMetrics
-    assert len(expected) == 13 + 18 + 6 + 2
+    # 6: recordings, HAR export, fault scripts; 2: getEventLag, getMetrics;
+    # 3: getDeprecatedUsage, getDualWrite, putDualWrite
+    assert len(expected) == 13 + 18 + 6 + 2 + 3
 
 
 def test_public_surface():

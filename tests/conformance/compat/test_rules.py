@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,12 @@ def _ids(fixture: str) -> set[str]:
     root = DATA / fixture
     base = root / "base" if (root / "base").is_dir() else root / "base.yaml"
     rev = root / "revision" if (root / "revision").is_dir() else root / "revision.yaml"
+    # A fixture may carry a usage export (`croupier compat --usage`).
+    usage = root / "usage.json"
     result = compare_loaded(
-        [load_argument(str(base), None), load_argument(str(rev), None)], today=TODAY
+        [load_argument(str(base), None), load_argument(str(rev), None)],
+        today=TODAY,
+        usage=json.loads(usage.read_text()) if usage.is_file() else None,
     )
     return {f.id for f in result.findings}
 
