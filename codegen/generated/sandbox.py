@@ -3,10 +3,11 @@
 # source: schemas/common/envelope.json sha256=29df6063a09a616d88994150852db4bcdfef4d0695c24a08b9ea00f3c77b6b00
 # source: schemas/common/money.json sha256=e03040f3f146f1aa30a2f7cc2871db6cbdee0c99db918a139ec8ae353136caaf
 # source: spec/openapi.yaml sha256=25b656c5b7d99dfefe26f16a3a19b30ac859c817110144f870fb976cf962f28c
-# source: spec/sandbox.yaml sha256=b89c4870d5fc196e1083b3df2fa976d9ab050ecb261cc646806f7b22d0de9688
+# source: spec/sandbox.yaml sha256=fcaf7cba3a2da081449731b8397140af9dc5d34499482543e0063c3ebf3cef12
 
 from __future__ import annotations
 
+from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
@@ -390,6 +391,124 @@ class EventLag(BaseModel):
     within_budget: StrictBool | None = None
     """
     Whether p95 and max are within the budget (absent when not measured).
+    """
+
+
+class Caller(BaseModel):
+    """
+    One caller's use.
+    """
+
+    provider_id: StrictStr
+    """
+    X-Provider-Id of the calls.
+    """
+    brand_id: StrictStr
+    """
+    X-Brand-Id of the calls.
+    """
+    region: StrictStr
+    """
+    X-Region of the calls.
+    """
+    calls: Annotated[StrictInt, Field(ge=1)]
+    """
+    How many.
+    """
+    first_call: AwareDatetime
+    """
+    The first one (RFC 3339, wall clock).
+    """
+    last_call: AwareDatetime
+    """
+    The latest one.
+    """
+
+
+class DeprecatedOperationUsage(BaseModel):
+    """
+    One deprecated operation and who still calls it.
+    """
+
+    operation_id: StrictStr
+    """
+    The operation's operationId.
+    """
+    method: StrictStr
+    """
+    HTTP method.
+    """
+    path: StrictStr
+    """
+    Path template.
+    """
+    deprecated_at: date | None
+    """
+    Its x-deprecated-at (the Deprecation header's date), or null.
+    """
+    sunset: date | None
+    """
+    Its x-sunset (the Sunset header's date), or null.
+    """
+    calls: Annotated[StrictInt, Field(ge=0)]
+    """
+    Authenticated calls answered, all callers together.
+    """
+    callers: list[Caller]
+    """
+    Per provider, brand and region.
+    """
+
+
+class EventType(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(pattern='^[a-z]+(\\.[a-z_]+)+$')]
+
+
+class AvailableItem(BaseModel):
+    """
+    One migration pair.
+    """
+
+    event_type: StrictStr
+    """
+    The event type.
+    """
+    from_major: StrictInt
+    """
+    The major consumers read today.
+    """
+    to_major: StrictInt
+    """
+    The major they migrate to.
+    """
+
+
+class DualWrite(BaseModel):
+    """
+    Dual-write switches.
+    """
+
+    event_types: list[EventType]
+    """
+    The event types written under both majors now.
+    """
+    available: list[AvailableItem]
+    """
+    Event types whose newer major declares x-dual-write.
+    """
+
+
+class DualWriteRequest(BaseModel):
+    """
+    The event types to write under both majors (replaces the list in force).
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    event_types: Annotated[list[EventType], Field(max_length=100)]
+    """
+    Event types, each with a newer major that declares x-dual-write.
     """
 
 
@@ -1316,6 +1435,25 @@ class EmittedEvent(BaseModel):
     event: EventEnvelope
     """
     The event, in the envelope.
+    """
+
+
+class DeprecatedUsage(BaseModel):
+    """
+    The use of the contract's deprecated operations, as counted by the sandbox.
+    """
+
+    contract_version: StrictStr
+    """
+    info.version of the contract the sandbox serves.
+    """
+    generated_at: AwareDatetime
+    """
+    When the export was made (RFC 3339, wall clock).
+    """
+    operations: list[DeprecatedOperationUsage]
+    """
+    Every deprecated operation, used or not (a zero is evidence too).
     """
 
 

@@ -251,3 +251,16 @@ def test_report_guide_and_sample_report_sections_in_the_browser(served, browser)
         "expected",
     ):
         assert words in sample, words
+
+
+def test_migration_recipe_in_the_browser(served, browser):
+    text = _text(browser(served + "/guide/migrations/", "--dump-dom"))
+    for needle in (
+        "Migrations: dual-write and deprecation",
+        "x-dual-write",
+        "/sandbox/dual-write",
+        "Deprecation: @1796083200",
+        "api-removed-while-in-use",
+        "/sandbox/usage",
+    ):
+        assert needle in text, needle
