@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "certify-provider": "croupier.conformance.provider._command:certify_provider",
     "provider-sim": "croupier.conformance.provider._command:provider_sim",
     "proxy": "croupier.conformance.provider._command:proxy",
+    "certify-consumer": "croupier.conformance.consumer._command:certify_consumer",
+    "serve-consumer": "croupier.reference_impl._consumer:serve_consumer",
     "compat": "croupier.conformance.compat._command:compat",
     "docs": "croupier.codegen._docs_command:docs",
     "keys": "croupier._keys:keys_app",

@@ -210,3 +210,28 @@ def test_a_malformed_catalog_entry_is_reported(tmp_path, entry: str, fragment: s
     spec.write_text(text)
     findings = [f for f in lint_contract(root) if f.id == "error-catalog-enum"]
     assert any(fragment in f.message for f in findings), findings
+
+
+@pytest.mark.parametrize(
+    ("dates", "says"),
+    [
+        # both dates, deprecated-at before the sunset: clean
+        ("      x-sunset: '2027-06-30'\n      x-deprecated-at: '2026-12-01'\n", None),
+        # no x-deprecated-at: the Deprecation header would have no date
+        ("      x-sunset: '2027-06-30'\n", "no ISO date x-deprecated-at"),
+        # deprecated after it is gone
+        ("      x-sunset: '2027-06-30'\n      x-deprecated-at: '2027-07-01'\n", "is after its"),
+    ],
+)
+def test_a_deprecation_needs_both_dates_in_order(tmp_path, dates: str, says: str | None) -> None:
+    root = tmp_path / "c"
+    shutil.copytree(FIXTURES / "deprecated-sunset", root)
+    spec = root / "spec" / "openapi.yaml"
+    text = spec.read_text()
+    assert text.count("      deprecated: true\n") == 1
+    spec.write_text(text.replace("      deprecated: true\n", "      deprecated: true\n" + dates))
+    findings = [f for f in lint_contract(root) if f.id == "deprecated-sunset"]
+    if says is None:
+        assert findings == []
+    else:
+        assert len(findings) == 1 and says in findings[0].message, findings
