@@ -31,6 +31,7 @@ if _typing.TYPE_CHECKING:
         load_document,
         locate_contract,
     )
+    from croupier._dates import parse_day
     from croupier._event_bundle import bundle_event_schema
     from croupier._extras import MissingExtra, require_extra
     from croupier._identity import Identity
@@ -80,6 +81,7 @@ _HOME: dict[str, str] = {
     "load_contract": "_contract",
     "load_document": "_contract",
     "bundle_event_schema": "_event_bundle",
+    "parse_day": "_dates",
     "locate_contract": "_contract",
     "MissingExtra": "_extras",
     "require_extra": "_extras",
@@ -146,6 +148,7 @@ __all__ = [
     "new_idempotency_key",
     "new_trace_id",
     "parse_amount",
+    "parse_day",
     "parse_signature_header",
     "require_extra",
     "sandbox_server",

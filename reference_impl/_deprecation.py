@@ -22,24 +22,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from croupier import Identity
+from croupier import Identity, parse_day
 from croupier.reference_impl._domain import iso, utcnow
 from croupier.reference_impl._store import Base, BigId, Store, UTCDateTime
 
 __all__ = ["DeprecatedUsage", "Deprecation", "UsageCounter", "deprecation_of"]
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -92,8 +79,8 @@ def deprecation_of(method: str, path: str, spec: dict[str, Any]) -> Deprecation 
         operation_id=str(spec.get("operationId", "")),
         method=method.upper(),
         path=path,
-        sunset=_date(spec.get("x-sunset")),
-        deprecated_at=_date(spec.get("x-deprecated-at")),
+        sunset=parse_day(spec.get("x-sunset")),
+        deprecated_at=parse_day(spec.get("x-deprecated-at")),
         link=str(docs["url"]) if isinstance(docs, dict) and docs.get("url") else None,
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from croupier import parse_day
+
 __all__ = ["STABILITY", "lifecycle_changes", "parse_sunset", "schema_lifecycle", "unstable"]
 
 STABILITY = {"draft": 0, "alpha": 1, "beta": 2, "stable": 3}
@@ -17,16 +19,7 @@ STABILITY = {"draft": 0, "alpha": 1, "beta": 2, "stable": 3}
 
 def parse_sunset(value: Any) -> dt.date | None:
     """Read an `x-sunset` value (ISO date or datetime) as a date; None when absent or unreadable."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+    return parse_day(value)
 
 
 def unstable(node: Any) -> bool:

@@ -264,3 +264,9 @@ def test_migration_recipe_in_the_browser(served, browser):
         "/sandbox/usage",
     ):
         assert needle in text, needle
+
+
+def test_consumer_check_page_in_the_browser(served, browser):
+    text = _text(browser(served + "/guide/consumer-check/", "--dump-dom"))
+    for needle in ("croupier certify-consumer", "consumer-duplicates-and-late", "arrival-order"):
+        assert needle in text, needle
