@@ -25,6 +25,7 @@ __all__ = [
     "SANDBOX_OTHER_BRAND_CREDENTIALS",
     "SANDBOX_OTHER_PROVIDER_CREDENTIALS",
     "SANDBOX_ROTATION_CREDENTIALS",
+    "SANDBOX_SPLIT_CREDENTIALS",
     "ContractClient",
     "Credentials",
     "new_idempotency_key",
@@ -38,9 +39,11 @@ ALL_SCOPES = ("sessions:write", "bets:write", "settlements:write", "events:publi
 class Credentials:
     """Who calls: brand, region, provider, and the keys that sign and fetch tokens.
 
-    `secret` is the OAuth2 client secret and, without `private_key`, the HMAC signing secret.
-    With `private_key` (Ed25519, PEM text) requests are signed with Ed25519 under `key_id`.
-    `client_id` is the OAuth2 client (default: the key id, as for the sandbox's HMAC keys).
+    `secret` is the HMAC signing secret (without `private_key`) and, unless `client_secret`
+    is given, the OAuth2 client secret too. With `private_key` (Ed25519, PEM text) requests are
+    signed with Ed25519 under `key_id`. `client_id` and `client_secret` are the OAuth2 client
+    when it is not the signing key (default: the key id and `secret`, as for the sandbox's
+    first keys; a real platform usually issues them apart).
     """
 
     key_id: str
@@ -50,6 +53,7 @@ class Credentials:
     provider: str = "prov_demo"
     client_id: str | None = None
     private_key: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
 
     @property
     def identity(self) -> Identity:
@@ -60,6 +64,11 @@ class Credentials:
     def oauth_client_id(self) -> str:
         """The client id of the token request."""
         return self.client_id or self.key_id
+
+    @property
+    def oauth_client_secret(self) -> str:
+        """The client secret of the token request."""
+        return self.client_secret or self.secret
 
     @property
     def signing_key(self) -> str:
@@ -85,6 +94,14 @@ SANDBOX_OTHER_BRAND_CREDENTIALS = Credentials(
 )
 SANDBOX_OTHER_PROVIDER_CREDENTIALS = Credentials(
     key_id="sbx-prov2-2026a", secret="sandbox-secret-prov2", provider="prov_other"
+)
+# An OAuth2 client apart from its signing key, as real platforms issue them: the client
+# sbx-client-2026a (its own secret) owns the HMAC key sbx-sig-2026a (another secret).
+SANDBOX_SPLIT_CREDENTIALS = Credentials(
+    key_id="sbx-sig-2026a",
+    secret="sandbox-signing-secret-a",
+    client_id="sbx-client-2026a",
+    client_secret="sandbox-client-secret-a",
 )
 SANDBOX_ED25519_CREDENTIALS = Credentials(
     key_id="sbx-ed-2026a",
@@ -125,7 +142,7 @@ class ContractClient:
                 data={
                     "grant_type": "client_credentials",
                     "client_id": self.credentials.oauth_client_id,
-                    "client_secret": self.credentials.secret,
+                    "client_secret": self.credentials.oauth_client_secret,
                     "scope": " ".join(self.scopes),
                 },
             )

@@ -21,6 +21,7 @@ from croupier import (
     SANDBOX_OTHER_BRAND_CREDENTIALS,
     SANDBOX_OTHER_PROVIDER_CREDENTIALS,
     SANDBOX_ROTATION_CREDENTIALS,
+    SANDBOX_SPLIT_CREDENTIALS,
     SIGNATURE_HEADER,
     Credentials,
     Identity,
@@ -124,16 +125,19 @@ _KEYS: dict[str, SandboxKey] = {
         _grant(SANDBOX_ED25519_CREDENTIALS),
         VerificationKey(SANDBOX_ED25519_CREDENTIALS.key_id, "ed25519", SANDBOX_ED25519_PUBLIC_PEM),
     ),
+    SANDBOX_SPLIT_CREDENTIALS.key_id: _hmac_key(SANDBOX_SPLIT_CREDENTIALS),
     OTHER_BRAND_CREDENTIALS.key_id: _hmac_key(OTHER_BRAND_CREDENTIALS),
     OTHER_PROVIDER_CREDENTIALS.key_id: _hmac_key(OTHER_PROVIDER_CREDENTIALS, ("MT",)),
 }
 
-# client id -> (secret, scopes): the clients whose HMAC key shares their id and secret.
+# client id -> (secret, scopes). Most share their id and secret with their HMAC key;
+# sbx-client-2026a has a secret of its own, apart from its key sbx-sig-2026a's.
 CLIENTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    creds.oauth_client_id: (creds.secret, SCOPES)
+    creds.oauth_client_id: (creds.oauth_client_secret, SCOPES)
     for creds in (
         SANDBOX_CREDENTIALS,
         SANDBOX_ROTATION_CREDENTIALS,
+        SANDBOX_SPLIT_CREDENTIALS,
         OTHER_BRAND_CREDENTIALS,
         OTHER_PROVIDER_CREDENTIALS,
     )

@@ -120,6 +120,7 @@ def serve(
         SANDBOX_CREDENTIALS,
         SANDBOX_ED25519_CREDENTIALS,
         SANDBOX_ROTATION_CREDENTIALS,
+        SANDBOX_SPLIT_CREDENTIALS,
         load_contract,
     )
     from croupier.reference_impl._auth import Authenticator
@@ -190,6 +191,11 @@ def serve(
     typer.echo(
         f"              key id {SANDBOX_ED25519_CREDENTIALS.key_id} (Ed25519, "
         "croupier.SANDBOX_ED25519_CREDENTIALS)"
+    )
+    split = SANDBOX_SPLIT_CREDENTIALS
+    typer.echo(
+        f"              key id {split.key_id} / secret {split.secret} (OAuth2 client "
+        f"{split.client_id} / secret {split.client_secret}, apart from the key)"
     )
     typer.echo(
         "  signatures: 1.1 (covered headers); 1.0 accepted for: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -238,9 +239,21 @@ def certify(
         brand=brand or base.brand,
         region=region or base.region,
         provider=provider or base.provider,
-        client_id=client_id,
-        private_key=_read_key(private_key),
+        client_id=client_id or base.client_id,
+        private_key=_read_key(private_key) or base.private_key,
+        client_secret=None if secret else base.client_secret,
     )
+    connection = profile.connection
+    if client_id is not None and connection.oauth.client_id is not None:
+        # --client-id names the OAuth client over the profile's; --secret is its secret then.
+        connection = dataclasses.replace(
+            connection,
+            oauth=dataclasses.replace(
+                connection.oauth,
+                client_id=client_id,
+                client_secret=secret or connection.oauth.client_secret,
+            ),
+        )
     if (client_cert is None) != (client_key is None):
         _die("--client-cert and --client-key go together")
     tls = None
@@ -250,6 +263,7 @@ def certify(
             str(client_cert) if client_cert else None,
             str(client_key) if client_key else None,
         )
+    secrets = (*profile.secrets, credentials.secret, credentials.oauth_client_secret)
     console = Console(stderr=True)
     with contextlib.ExitStack() as stack:
         if sandbox:
@@ -278,15 +292,14 @@ def certify(
             max_wait_s=max_wait
             if max_wait is not None
             else (profile.max_wait_s if profile.max_wait_s is not None else 120.0),
-            connection=profile.connection,
+            connection=connection,
         )
         reporter = TerminalReporter(console)
         try:
             with reporter:
                 run = certify_target(options, contract, [reporter])
         except TargetUnavailable as exc:
-            _die(redact(str(exc), (*profile.secrets, credentials.secret)))
-    secrets = (*profile.secrets, credentials.secret)
+            _die(redact(str(exc), secrets))
     try:
         paths = write_reports(run, report_dir, secrets, signing_key)
     except OSError as exc:

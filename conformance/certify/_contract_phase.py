@@ -160,11 +160,18 @@ class _Signer:
         return request
 
 
-def contract_auth(token: Callable[[], str], creds: Any, signer: Any, key_prefix: str) -> type:
+def contract_auth(
+    token: Callable[[], str],
+    creds: Any,
+    signer: Any,
+    key_prefix: str,
+    extra_headers: dict[str, str] | None = None,
+) -> type:
     """A Schemathesis auth class: bearer token, mandatory headers and the signature.
 
     Headers a negative case negates are left as generated (filling them in would turn the
-    case positive); writes get a fresh idempotency key starting with `key_prefix`.
+    case positive); writes get a fresh idempotency key starting with `key_prefix`. A target
+    profile's `extra_headers` go on every case.
     """
     from schemathesis.core.parameters import ParameterLocation
     from schemathesis.generation.meta import negated_parameters
@@ -179,7 +186,7 @@ def contract_auth(token: Callable[[], str], creds: Any, signer: Any, key_prefix:
                 for name, location in negated_parameters(case.meta)
                 if location == ParameterLocation.HEADER
             }
-            headers = dict(case.headers or {})
+            headers = {**(extra_headers or {}), **(case.headers or {})}
             headers["Authorization"] = f"Bearer {data}"
             values = {
                 "X-Brand-Id": creds.brand,
@@ -203,8 +210,10 @@ def _schemathesis_tls(target: Target) -> dict[str, Any]:
     """Schemathesis's TLS settings: the CA to trust and the client certificate (mTLS)."""
     tls = target.tls
     if tls is None:
-        return {}
-    settings: dict[str, Any] = {"tls-verify": tls.ca or True}
+        return {} if target.connection.verify_tls else {"tls-verify": False}
+    settings: dict[str, Any] = {
+        "tls-verify": (tls.ca or True) if target.connection.verify_tls else False
+    }
     if tls.cert:
         settings["request-cert"] = tls.cert
         if tls.key:
@@ -275,8 +284,11 @@ def run_contract_phase(
         }
     )
     _REQUESTS_TLS.clear()
-    if target.tls is not None:
+    if not target.connection.verify_tls:
+        _REQUESTS_TLS["verify"] = False
+    elif target.tls is not None:
         _REQUESTS_TLS["verify"] = target.tls.ca or True
+    if target.tls is not None:
         if target.tls.cert:
             _REQUESTS_TLS["cert"] = (target.tls.cert, target.tls.key)
     schema = schemathesis.openapi.from_dict(raw, config=config)
@@ -284,7 +296,7 @@ def run_contract_phase(
     signer = _Signer(creds.key_id, creds.signing_key)
 
     schema.auth.auth(refresh_interval=240)(
-        contract_auth(target.client.token, creds, signer, "cert-fuzz")
+        contract_auth(target.client.token, creds, signer, "cert-fuzz", target.connection.headers)
     )
 
     tally = _Tally(names, seed, target, bus)

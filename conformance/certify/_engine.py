@@ -125,6 +125,9 @@ def certify_target(
             "max_wait_s": options.max_wait_s,
             "fixtures": options.fixtures.described(),
             **options.connection.described(),
+            "oauth_client_id": options.connection.oauth.client_id
+            or options.credentials.oauth_client_id,
+            "signing_algorithm": "ed25519" if options.credentials.private_key else "hmac-sha256",
         },
     )
     try:

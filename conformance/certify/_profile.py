@@ -42,7 +42,7 @@ PROFILE_KEYS: dict[str, str] = {
     "oauth.client_secret": "OAuth2 client secret (default: signing.secret)",
     "oauth.scopes": "scopes to ask for (default: the contract's four)",
     "signing.key_id": "key id of the request signatures",
-    "signing.algorithm": "`hmac-sha256` (default) or `ed25519`",
+    "signing.algorithm": "`hmac-sha256` or `ed25519` (default: ed25519 with a private key file)",
     "signing.secret": "HMAC secret",
     "signing.private_key_file": "Ed25519 private key (PEM), for algorithm ed25519",
     "tls.ca_bundle": "CA bundle (PEM) that signs the platform's certificate",
@@ -177,24 +177,60 @@ class _Reader:
             raise ProfileError(f"{key}: no such file {value}")
         return str(path)
 
+    def private_key(self) -> str | None:
+        """The PEM text of signing.private_key_file, checked to be an Ed25519 private key."""
+        path = self.file("signing.private_key_file")
+        if path is None:
+            return None
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        try:
+            pem = Path(path).read_text(encoding="utf-8")
+            key = load_pem_private_key(pem.encode(), password=None)
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ProfileError(
+                f"signing.private_key_file is not an unencrypted PEM private key: {first}"
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ProfileError(
+                "signing.private_key_file is not an Ed25519 key (croupier keys new makes one)"
+            )
+        self.secrets.append(pem)
+        return pem
+
     def profile(self) -> Profile:
         base_url = self.text("base_url", _URL, "an http:// or https:// URL")
-        algorithm = self.text("signing.algorithm") or "hmac-sha256"
+        private_key = self.private_key()
+        algorithm = self.text("signing.algorithm") or (
+            "ed25519" if private_key is not None else "hmac-sha256"
+        )
         if algorithm not in _ALGORITHMS:
             raise ProfileError(
                 f"signing.algorithm must be one of {', '.join(_ALGORITHMS)}, got {algorithm!r}"
             )
         key_id = self.text("signing.key_id")
         secret = self.text("signing.secret")
-        private_key = self.file("signing.private_key_file")
+        client_id = self.text("oauth.client_id")
+        client_secret = self.text("oauth.client_secret")
+        if (client_id is None) != (client_secret is None):
+            missing = "oauth.client_secret" if client_secret is None else "oauth.client_id"
+            raise ProfileError(f"{missing} is missing (an OAuth client needs id and secret)")
         if algorithm == "ed25519":
             if private_key is None:
                 raise ProfileError("signing.private_key_file is required for algorithm ed25519")
-            raise ProfileError(
-                "signing.algorithm: ed25519 signatures are not available in this croupier's "
-                "ContractClient yet; use hmac-sha256"
-            )
-        if private_key is not None:
+            if secret is not None:
+                raise ProfileError("signing.secret is for algorithm hmac-sha256 only")
+            if key_id is None:
+                raise ProfileError("signing.key_id is missing (the Ed25519 key needs its key id)")
+            if client_secret is None:
+                raise ProfileError(
+                    "oauth.client_id is missing (an Ed25519 key has no secret to fetch "
+                    "bearer tokens with: name the OAuth client)"
+                )
+            secret = client_secret  # Credentials.secret: the token's, not the signature's
+        elif private_key is not None:
             raise ProfileError("signing.private_key_file is for algorithm ed25519 only")
         if (key_id is None) != (secret is None):
             missing = "signing.secret" if secret is None else "signing.key_id"
@@ -207,6 +243,9 @@ class _Reader:
                 brand=self.text("brand") or "brand_demo",
                 region=self.text("region") or "MT",
                 provider=self.text("provider") or "prov_demo",
+                client_id=client_id,
+                client_secret=client_secret,
+                private_key=private_key,
             )
         elif any(self.raw(k) is not None for k in ("brand", "region", "provider")):
             raise ProfileError("signing.key_id is missing (brand, region and provider need a key)")
@@ -215,11 +254,6 @@ class _Reader:
             not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes)
         ):
             raise ProfileError("oauth.scopes must be a list of scope strings")
-        client_id = self.text("oauth.client_id")
-        client_secret = self.text("oauth.client_secret")
-        if (client_id is None) != (client_secret is None):
-            missing = "oauth.client_secret" if client_secret is None else "oauth.client_id"
-            raise ProfileError(f"{missing} is missing (an OAuth client needs id and secret)")
         token_url = self.text("oauth.token_url") or "/oauth/token"
         if not (token_url.startswith("/") or _URL.fullmatch(token_url)):
             raise ProfileError(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from croupier import sign_request
 from croupier.conformance.certify._context import ScenarioContext
@@ -84,15 +87,16 @@ def bad_signature(ctx: ScenarioContext) -> None:
     ctx.expect_status(unsigned, 401, "INVALID_SIGNATURE", "unsigned settle")
     path = "/v1/bets/settle"
     headers = creds.identity.headers()
-    other = sign_request("POST", path, b'{"other":1}', creds.key_id, creds.secret, headers=headers)
+    key = creds.signing_key
+    other = sign_request("POST", path, b'{"other":1}', creds.key_id, key, headers=headers)
     wrong = ctx.post(path, body, extra={"X-Signature": other})
     ctx.expect_status(wrong, 401, "INVALID_SIGNATURE", "settle signed over another body")
-    wrong_secret = sign_request(
-        "POST", path, b"{}", creds.key_id, creds.secret + "x", headers=headers
-    )
+    # Another secret, or another Ed25519 key, under the right key id.
+    wrong_key: Any = Ed25519PrivateKey.generate() if creds.private_key else creds.secret + "x"
+    wrong_secret = sign_request("POST", path, b"{}", creds.key_id, wrong_key, headers=headers)
     forged = ctx.post(path, {}, extra={"X-Signature": wrong_secret})
-    ctx.expect_status(forged, 401, "INVALID_SIGNATURE", "settle signed with a wrong secret")
-    unknown = sign_request("POST", path, b"{}", "no-such-key", creds.secret, headers=headers)
+    ctx.expect_status(forged, 401, "INVALID_SIGNATURE", "settle signed with a wrong key")
+    unknown = sign_request("POST", path, b"{}", "no-such-key", key, headers=headers)
     reply = ctx.post(path, {}, extra={"X-Signature": unknown})
     ctx.expect_status(reply, 401, "INVALID_SIGNATURE", "settle signed with an unknown key id")
 

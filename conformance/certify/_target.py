@@ -45,7 +45,7 @@ class TargetUnavailable(Exception):
 
 @dataclass(frozen=True)
 class OAuthClient:
-    """Where and as whom certify fetches bearer tokens (None: the signing key id and secret)."""
+    """Where and as whom certify fetches bearer tokens (None: the credentials' OAuth client)."""
 
     token_url: str = "/oauth/token"  # relative to the base URL, or absolute
     client_id: str | None = None
@@ -216,10 +216,14 @@ class Target:
         self.contract = contract
         self.bus = bus
         self.checks = checks
-        self.tls = tls
         self._control_headers = {"X-Control-Token": control_token} if control_token else {}
         self.connection = connection or ConnectionSettings()
         conn = self.connection
+        verify = tls.ssl_context() if tls is not None else conn.ssl_context()
+        if tls is None and (conn.ca_bundle or conn.client_cert):
+            # The profile's [tls] table, for every client of the run (Schemathesis too).
+            tls = ClientTls(conn.ca_bundle, conn.client_cert, conn.client_key)
+        self.tls = tls
         self.http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(conn.read_timeout_s, connect=conn.connect_timeout_s)
@@ -227,7 +231,7 @@ class Target:
             else timeout,
             transport=transport,
             headers=conn.headers,
-            verify=tls.ssl_context() if tls is not None else conn.ssl_context(),
+            verify=verify,
         )
         self.client = _ProfileClient(
             self.http,
@@ -311,7 +315,7 @@ class Target:
         if health.status_code >= 500 or health.status_code == 404:
             raise TargetUnavailable(f"{self.base_url}/health answered {health.status_code}")
         oauth = self.connection.oauth
-        client_id = oauth.client_id or self.credentials.key_id
+        client_id = oauth.client_id or self.credentials.oauth_client_id
         try:
             self.client.token()
         except httpx.HTTPStatusError as exc:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from croupier import SANDBOX_CREDENTIALS, ContractClient, sandbox_server
+from croupier import SANDBOX_SPLIT_CREDENTIALS, ContractClient, sandbox_server
 from croupier.cli import app
 from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
 from croupier.conformance.certify._fixtures import SANDBOX_KIT
@@ -61,8 +61,9 @@ def test_the_docs_profile_certifies_the_sandbox_without_its_control_surface(
         assert httpx.get(f"{base_url}/sandbox/players").status_code == 404
         env = {
             "CROUPIER_TARGET_URL": base_url,
-            "CROUPIER_OAUTH_SECRET": SANDBOX_CREDENTIALS.secret,
-            "CROUPIER_SIGNING_SECRET": SANDBOX_CREDENTIALS.secret,
+            # The OAuth client and the signing key are apart, each with a secret of its own.
+            "CROUPIER_OAUTH_SECRET": SANDBOX_SPLIT_CREDENTIALS.oauth_client_secret,
+            "CROUPIER_SIGNING_SECRET": SANDBOX_SPLIT_CREDENTIALS.secret,
         }
         result = CliRunner().invoke(
             app,
@@ -85,6 +86,8 @@ def test_the_docs_profile_certifies_the_sandbox_without_its_control_surface(
         set(scenarios) - NEED_CONTROL
     )
     assert report["sandbox_surface"] is False
+    assert report["settings"]["oauth_client_id"] == "sbx-client-2026a"
+    assert report["settings"]["key_id"] == "sbx-sig-2026a"
     # Each scenario says what it used; none used a control.
     uses = {i: r["data"].get("uses", []) for i, r in scenarios.items() if i not in NEED_CONTROL}
     assert all(uses.values())
@@ -99,7 +102,8 @@ def test_the_docs_profile_certifies_the_sandbox_without_its_control_surface(
     # Secrets from the environment are nowhere in the reports.
     for name in ("report.json", "report.md", "junit.xml"):
         text = (tmp_path / "report" / name).read_text(encoding="utf-8")
-        assert SANDBOX_CREDENTIALS.secret not in text
+        assert SANDBOX_SPLIT_CREDENTIALS.secret not in text
+        assert SANDBOX_SPLIT_CREDENTIALS.oauth_client_secret not in text
         assert "staging-2026-12" not in text  # an extra header's value
     assert "Test accounts and controls used" in (tmp_path / "report" / "report.md").read_text(
         encoding="utf-8"
