@@ -18,6 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "gen": ("datamodel_code_generator",),
     "docs": ("mkdocs", "material"),
     "proxy": ("uvicorn", "starlette", "openapi_core", "werkzeug"),
+    "load": ("locust",),
 }
 
 

@@ -126,7 +126,8 @@ def certify(
         str, typer.Option("--format", help="text or json (on stdout).")
     ] = "text",
     phases: Annotated[
-        str, typer.Option(help="Comma-separated phases: contract, scenarios, latency.")
+        str,
+        typer.Option(help="Comma-separated phases: contract, scenarios, latency (and load)."),
     ] = "contract,scenarios,latency",
     latency_samples: Annotated[
         int, typer.Option(help="Timed calls per operation and round in the latency phase.")
@@ -138,6 +139,32 @@ def certify(
         int,
         typer.Option(help="Most rounds per budget; a budget fails only in a majority of them."),
     ] = 3,
+    load: Annotated[
+        bool,
+        typer.Option(
+            "--load",
+            help="Also run the load phase: bet/settle rounds driven by Locust (the load extra).",
+        ),
+    ] = False,
+    load_users: Annotated[
+        int, typer.Option(help="Load phase: concurrent players (Locust users).")
+    ] = 10,
+    load_rate: Annotated[
+        float | None,
+        typer.Option(
+            help="Load phase: bet rounds per second in all (default: as fast as answered)."
+        ),
+    ] = None,
+    load_duration: Annotated[float, typer.Option(help="Load phase: seconds of load.")] = 30.0,
+    load_workers: Annotated[
+        int,
+        typer.Option(
+            help="Load phase: 0 runs one Locust process; N runs a Locust master and N workers."
+        ),
+    ] = 0,
+    load_max_error_rate: Annotated[
+        float, typer.Option(help="Load phase: most failed calls per operation (0.01 = 1 %).")
+    ] = 0.01,
     control: Annotated[
         str | None,
         typer.Option(
@@ -177,6 +204,7 @@ def certify(
         known_ids,
     )
     from croupier.conformance.certify._fixtures import SANDBOX_KIT
+    from croupier.conformance.certify._load import LoadSettings
     from croupier.conformance.certify._profile import Profile, ProfileError, load_profile
     from croupier.conformance.certify._reports import redact, render_json, write_reports
     from croupier.conformance.certify._target import TargetUnavailable
@@ -214,6 +242,16 @@ def certify(
             signing_key = load_signing_key(sign_report)
         except BundleError as exc:
             _die(f"--sign-report {exc}")
+    if load and "load" not in chosen_phases:
+        chosen_phases = (*chosen_phases, "load")
+    if "load" in chosen_phases:
+        need_extra("certify", "load", "--load")
+        if load_users < 1 or load_duration < 1 or load_workers < 0:
+            _die("--load-users and --load-duration must be at least 1, --load-workers at least 0")
+        if load_rate is not None and load_rate <= 0:
+            _die("--load-rate must be more than 0")
+        if not 0 <= load_max_error_rate < 1:
+            _die("--load-max-error-rate must be from 0 to below 1")
     if sandbox:
         need_extra("certify", "sandbox", "--sandbox")
     location = announce_contract("certify")
@@ -293,6 +331,13 @@ def certify(
             if max_wait is not None
             else (profile.max_wait_s if profile.max_wait_s is not None else 120.0),
             connection=connection,
+            load=LoadSettings(
+                users=load_users,
+                rate_per_s=load_rate,
+                duration_s=load_duration,
+                workers=load_workers,
+                max_error_rate=load_max_error_rate,
+            ),
         )
         reporter = TerminalReporter(console)
         try:

@@ -31,13 +31,23 @@ from croupier.conformance.certify._events import (
 from croupier.conformance.certify._fixtures import Fixtures
 from croupier.conformance.certify._latency import LatencySettings, latency_ids, run_latency_phase
 from croupier.conformance.certify._ledger import RunLedger
+from croupier.conformance.certify._load import LOAD_IDS, LoadSettings, run_load_phase
 from croupier.conformance.certify._model import CaseResult, Finding, RunResult, Verdict
 from croupier.conformance.certify._registry import NotApplicable, Scenario, ScenarioFailure
 from croupier.conformance.certify._target import ConnectionSettings, Target, TargetUnavailable
 
-__all__ = ["PHASES", "CertifyOptions", "TargetUnavailable", "certify_target", "known_ids"]
+__all__ = [
+    "DEFAULT_PHASES",
+    "PHASES",
+    "CertifyOptions",
+    "TargetUnavailable",
+    "certify_target",
+    "known_ids",
+]
 
-PHASES = ("contract", "scenarios", "latency")
+PHASES = ("contract", "scenarios", "latency", "load")
+# What runs unless asked otherwise: the load phase (Locust, the `load` extra) is opt-in.
+DEFAULT_PHASES = ("contract", "scenarios", "latency")
 
 
 @dataclass
@@ -50,7 +60,7 @@ class CertifyOptions:
     max_examples: int = 5
     only: set[str] | None = None
     skip: set[str] = field(default_factory=set)
-    phases: tuple[str, ...] = PHASES
+    phases: tuple[str, ...] = DEFAULT_PHASES
     latency_samples: int = 100
     latency_concurrency: int = 1
     latency_rounds: int = 3
@@ -63,6 +73,7 @@ class CertifyOptions:
     use_control: bool | None = None  # None: use the sandbox control surface when present
     max_wait_s: float = 120.0
     connection: ConnectionSettings = field(default_factory=ConnectionSettings)
+    load: LoadSettings = field(default_factory=LoadSettings)
 
 
 def known_ids(contract: Contract) -> dict[str, str]:
@@ -71,6 +82,7 @@ def known_ids(contract: Contract) -> dict[str, str]:
     ids.update({c: "contract" for c in BUILTIN_CHECKS})
     ids.update({s.id: "scenarios" for s in all_scenarios()})
     ids.update({i: "latency" for i in latency_ids(contract)})
+    ids.update({i: "load" for i in LOAD_IDS})
     return ids
 
 
@@ -117,6 +129,7 @@ def certify_target(
             "latency_samples": options.latency_samples,
             "latency_concurrency": options.latency_concurrency,
             "latency_rounds": options.latency_rounds,
+            **({"load": dict(vars(options.load))} if "load" in options.phases else {}),
             "key_id": options.credentials.key_id,
             "brand": options.credentials.brand,
             "region": options.credentials.region,
@@ -227,6 +240,14 @@ def certify_target(
                         result_id, result_id, "latency", Verdict.SKIPPED, reason="phase not run"
                     )
                 )
+
+        # Phase 4 — load (opt-in): Locust drives bet/settle rounds.
+        if "load" in options.phases:
+            bus.emit(PhaseStarted("load", len([i for i in LOAD_IDS if selected(i)])))
+            run.results.extend(
+                run_load_phase(make_ctx, contract, bus, options.load, selected=selected)
+            )
+            bus.emit(PhaseFinished("load"))
     finally:
         target.close()
     run.coverage = ledger.coverage()

@@ -10,6 +10,7 @@ judge", not a failure of the implementation.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -30,6 +31,7 @@ from croupier.conformance.certify._target import Reply
 
 __all__ = [
     "LatencySettings",
+    "LoadProbe",
     "latency_ids",
     "percentile",
     "quantile_interval",
@@ -184,15 +186,16 @@ def _samplers() -> dict[str, tuple[bool, Sampler]]:
     }
 
 
-class _LoadProbe:
-    """Measures how late this process's 5 ms sleeps wake up while the phase runs."""
+class LoadProbe:
+    """Measures how late this process's 5 ms sleeps wake up (and the load average) meanwhile."""
 
     def __init__(self) -> None:
         self.overshoot_ms: list[float] = []
+        self.loadavg: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="latency load probe", daemon=True)
 
-    def __enter__(self) -> _LoadProbe:
+    def __enter__(self) -> LoadProbe:
         self._thread.start()
         return self
 
@@ -205,6 +208,9 @@ class _LoadProbe:
             started = time.perf_counter()
             time.sleep(0.005)
             self.overshoot_ms.append((time.perf_counter() - started - 0.005) * 1000)
+            if len(self.overshoot_ms) % 200 == 0:  # about once a second
+                with contextlib.suppress(OSError):  # not on every platform
+                    self.loadavg.append(os.getloadavg()[0])
 
 
 @dataclass
@@ -366,7 +372,7 @@ def run_latency_phase(
             break
         sampled = pending if reference in pending or reference is None else [*pending, reference]
         try:
-            with _LoadProbe() as probe:
+            with LoadProbe() as probe:
                 _measure(sampled, settings, rng, warm=round_no == 0)
         except Exception as exc:  # noqa: BLE001 - a crashed round errors what it measured
             for op in pending:

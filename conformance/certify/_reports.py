@@ -24,6 +24,7 @@ _PHASE_TITLES = {
     "contract": "Phase 1 — the contract (Schemathesis and Croupier checks)",
     "scenarios": "Phase 2 — certification scenarios",
     "latency": "Phase 3 — latency against x-slo",
+    "load": "Phase 4 — load (Locust)",
 }
 
 
@@ -332,6 +333,7 @@ def render_markdown(run: RunResult) -> str:
                 f"{load['cpus']} CPUs). A budget fails only when an interval's lower bound is "
                 f"over it in two rounds of three; a miss the load explains is inconclusive.",
             ]
+    lines += _load_table(run)
     not_applicable = [r for r in run.results if r.verdict == Verdict.NOT_APPLICABLE]
     if not_applicable:
         lines += ["", "## Not applicable", ""]
@@ -416,3 +418,52 @@ def write_reports(
     paths["markdown"].write_text(redact(render_markdown(run), secrets), encoding="utf-8")
     paths.update(write_manifest(out, run, list(paths.values()), signing_key))
     return paths
+
+
+def _load_table(run: RunResult) -> list[str]:
+    """The load phase's Locust figures: per operation, then the retry-storm count."""
+    ops = [r for r in run.results if r.phase == "load" and r.data.get("requests")]
+    if not ops:
+        return []
+    first = ops[0].data
+    lines = [
+        "",
+        "## Load (Locust)",
+        "",
+        f"{first['users']} users for {first['duration_s']:g} s, "
+        + (f"{first['workers']} Locust workers" if first["workers"] else "one Locust process")
+        + (
+            f", target {first['target_rate_per_s']:g} rounds/s"
+            if first["target_rate_per_s"]
+            else ""
+        )
+        + f"; {first['rounds_per_s']} rounds/s reached. Machine "
+        + ("**saturated**" if first["generator_loaded"] else "not saturated")
+        + f" (load average up to {first['loadavg_1m_peak']} on {first['cpus']} CPUs).",
+        "",
+        "| operation | requests | req/s | p50 ms | p95 ms (budget) | p99 ms (budget) | errors | "
+        "verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in ops:
+        d = r.data
+
+        def ci(name: str, d: dict[str, Any] = d) -> str:
+            low, high = d[f"{name}_ci_ms"]
+            return f"{d[f'{name}_ms']:g} [{low:g}–{high:g}]"
+
+        lines.append(
+            f"| `{d['operation']}` | {d['requests']} | {d['rps']} | {ci('p50')} | {ci('p95')} "
+            f"({d['budget_p95_ms']}) | {ci('p99')} ({d['budget_p99_ms']}) | "
+            f"{d['error_rate']:.1%} | {_ICON[r.verdict]} |"
+        )
+    storm = next((r for r in run.results if r.id == "load-retry-storm" and r.data), None)
+    if storm is not None and "sends" in storm.data:
+        d = storm.data
+        lines += [
+            "",
+            f"Idempotency keys: {d['sends']} sends, {d['repeated_keys']} repeats (retries of a "
+            f"retryable answer), at most {d['max_repeated_keys_per_s']} in one second; "
+            f"{d['storm_seconds']} storm seconds ({d['storm_rule']}).",
+        ]
+    return lines
