@@ -13,6 +13,7 @@ from croupier.conformance.certify import (  # noqa: F401 - importing registers t
     _sc_http,
     _sc_idempotency,
     _sc_isolation,
+    _sc_kyc,
     _sc_lifecycle,
     _sc_limits,
     _sc_money,

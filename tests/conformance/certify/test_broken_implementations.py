@@ -177,6 +177,19 @@ def _time_limit_ignored() -> dict[str, Any]:
     return {"on_response": on_response}
 
 
+def _kyc_pending_final() -> dict[str, Any]:
+    """KYC_PENDING says retryable: false: a provider would never let the player try again."""
+
+    def on_response(scope: Any, req: bytes, status: int, headers: Any, body: bytes) -> Any:
+        data = json_body(body)
+        if isinstance(data, dict) and data.get("code") == "KYC_PENDING":
+            data["retryable"] = False
+            return status, headers, json.dumps(data).encode()
+        return status, headers, body
+
+    return {"on_response": on_response}
+
+
 BROKEN = [
     # fault, ids to run, exactly the ids that must fail
     (_replay_debits_again, "idempotent-replay-authorize", {"idempotent-replay-authorize"}),
@@ -199,6 +212,7 @@ BROKEN = [
         {"malformed-json", "no-server-error"},
     ),
     (_time_limit_ignored, "session-time-limit,loss-limit", {"session-time-limit"}),
+    (_kyc_pending_final, "kyc-pending-refused,kyc-denied-refused", {"kyc-pending-refused"}),
 ]
 
 
