@@ -26,6 +26,7 @@ from croupier.conformance.certify._checks import (
 )
 from croupier.conformance.certify._coverage import error_code_of
 from croupier.conformance.certify._events import EventBus, Progress, RequestSent
+from croupier.conformance.certify._machine import LoadProbe
 from croupier.conformance.certify._model import CaseResult, Exchange, Finding, Verdict
 from croupier.conformance.certify._target import Target
 
@@ -241,6 +242,11 @@ def _registered_checks(
                 ST_CHECKS.unregister(check_id)
 
 
+def machine_was_loaded(probe: LoadProbe) -> str | None:
+    """The load figures when the machine was saturated while the phase ran, else None."""
+    return probe.describe() if probe.summary()["loaded"] else None
+
+
 def run_contract_phase(
     target: Target,
     contract: Contract,
@@ -300,7 +306,7 @@ def run_contract_phase(
     )
 
     tally = _Tally(names, seed, target, bus)
-    with _registered_checks(contract, ours, tally.replayed):
+    with _registered_checks(contract, ours, tally.replayed), LoadProbe() as probe:
         stream = from_schema(schema).execute()
         try:
             for event in stream:
@@ -308,6 +314,7 @@ def run_contract_phase(
                     tally.incomplete.append(
                         f"the contract phase stopped at its {budget_s:.0f} s budget"
                     )
+                    tally.too_loaded = machine_was_loaded(probe)
                     break
                 if isinstance(event, st_events.PhaseStarted):
                     bus.emit(Progress("contract", f"schemathesis {event.phase.name.value}"))
@@ -376,6 +383,7 @@ class _Tally:
         self.samples: list[Exchange] = []
         self.errors: list[str] = []  # non-fatal engine errors (one operation's trouble)
         self.incomplete: list[str] = []  # why the phase could not finish
+        self.too_loaded: str | None = None  # the load figures, when a loaded machine cut it
         self.phase_status: dict[str, str] = {}
         self.requests = 0
         # Schemathesis phase -> [requests, sha256 of what was generated]: the same seed gives
@@ -539,6 +547,12 @@ class _Tally:
         c = self.counts[name]
         if c["failed"]:
             return Verdict.FAILED, ""
+        if self.incomplete and self.too_loaded and len(self.incomplete) == 1:
+            # Only the time budget stopped it, on a machine too busy to finish in time.
+            return Verdict.INCONCLUSIVE, (
+                f"too loaded to judge: {self.incomplete[0]} while the machine was loaded "
+                f"({self.too_loaded}); the {c['passed']} responses it checked all passed"
+            )
         if self.incomplete:
             return Verdict.ERROR, "; ".join(self.incomplete)
         if missing:

@@ -10,7 +10,6 @@ judge", not a failure of the implementation.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import random
@@ -25,13 +24,13 @@ from typing import Any
 from croupier import Contract, new_trace_id
 from croupier.conformance.certify._context import ScenarioContext
 from croupier.conformance.certify._events import CaseFinished, CaseStarted, EventBus
+from croupier.conformance.certify._machine import LoadProbe
 from croupier.conformance.certify._model import CaseResult, Exchange, Finding, Verdict
 from croupier.conformance.certify._registry import NotApplicable
 from croupier.conformance.certify._target import Reply
 
 __all__ = [
     "LatencySettings",
-    "LoadProbe",
     "latency_ids",
     "percentile",
     "quantile_interval",
@@ -184,33 +183,6 @@ def _samplers() -> dict[str, tuple[bool, Sampler]]:
         ),
         "publishEvent": (True, lambda ctx, st: ctx.post("/v1/events", _event(ctx, st["player"]))),
     }
-
-
-class LoadProbe:
-    """Measures how late this process's 5 ms sleeps wake up (and the load average) meanwhile."""
-
-    def __init__(self) -> None:
-        self.overshoot_ms: list[float] = []
-        self.loadavg: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="latency load probe", daemon=True)
-
-    def __enter__(self) -> LoadProbe:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            started = time.perf_counter()
-            time.sleep(0.005)
-            self.overshoot_ms.append((time.perf_counter() - started - 0.005) * 1000)
-            if len(self.overshoot_ms) % 200 == 0:  # about once a second
-                with contextlib.suppress(OSError):  # not on every platform
-                    self.loadavg.append(os.getloadavg()[0])
 
 
 @dataclass

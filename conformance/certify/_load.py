@@ -26,7 +26,8 @@ from typing import Any
 
 from conformance.certify._context import ScenarioContext
 from conformance.certify._events import CaseFinished, CaseStarted, EventBus
-from conformance.certify._latency import LoadProbe, percentile, quantile_interval, slo_budgets
+from conformance.certify._latency import quantile_interval, slo_budgets
+from conformance.certify._machine import LoadProbe
 from conformance.certify._model import CaseResult, Finding, Verdict
 from conformance.certify._registry import NotApplicable
 from conformance.certify._sc_delivery import contract_lag_budget
@@ -404,20 +405,16 @@ def _drive(
 def _generator_load(summary: dict[str, Any], probe: LoadProbe) -> dict[str, Any]:
     """Whether this machine (the load generator's) was too busy for the figures to be judged.
 
-    Locust warns when its own CPU passes 90 %; the probe thread's 5 ms sleeps waking late and
-    a load average over the CPU count say the machine was saturated (on one machine with the
-    platform, by either). A miss measured so is "too loaded to judge", never a failure.
+    Locust warns when its own CPU passes 90 %; the probe's late sleeps and a load average over
+    the CPU count say the machine was saturated (on one machine with the platform, by either).
+    A miss measured so is "too loaded to judge", never a failure.
     """
-    overshoot = percentile(probe.overshoot_ms, 90) if probe.overshoot_ms else 0.0
-    cpus = os.cpu_count() or 1
-    peak_load = max(probe.loadavg, default=0.0)
-    loaded = bool(summary.get("cpu_warning")) or overshoot > 10.0 or peak_load > cpus
+    machine = probe.summary()
+    warned = bool(summary.get("cpu_warning"))
     return {
-        "generator_loaded": loaded,
-        "locust_cpu_warning": bool(summary.get("cpu_warning")),
-        "probe_overshoot_p90_ms": round(overshoot, 2),
-        "loadavg_1m_peak": round(peak_load, 2),
-        "cpus": cpus,
+        "generator_loaded": warned or machine["loaded"],
+        "locust_cpu_warning": warned,
+        **{k: v for k, v in machine.items() if k != "loaded"},
     }
 
 

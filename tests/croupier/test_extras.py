@@ -28,6 +28,10 @@ def _without(extra: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedPr
 CASES = {
     ("serve",): ("sandbox", "needs the sandbox extra"),
     ("certify", "--sandbox"): ("sandbox", "--sandbox needs the sandbox extra"),
+    ("certify", "--base-url", "http://127.0.0.1:9", "--load"): (
+        "load",
+        "--load needs the load extra",
+    ),
     ("certify-provider", "--sandbox"): ("sandbox", "--sandbox needs the sandbox extra"),
     ("gen", "--check"): ("gen", "needs the gen extra"),
     ("docs", "build"): ("docs", "needs the docs extra"),

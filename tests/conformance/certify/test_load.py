@@ -128,7 +128,11 @@ def test_a_slow_platform_fails_under_load(sandbox_app: Any, contract: Any) -> No
     with serve(_SlowAuthorize(sandbox_app())) as base_url:
         results = _load_run(base_url, contract, users=3, duration_s=8)
     slow = results["load-authorize-bet"]
-    assert slow.verdict == Verdict.FAILED, (slow.reason, slow.data, results["load-retry-storm"].reason)
+    assert slow.verdict == Verdict.FAILED, (
+        slow.reason,
+        slow.data,
+        results["load-retry-storm"].reason,
+    )
     assert slow.data["p50_ci_ms"][0] > 200
     assert "over budget under load" in slow.findings[0].message
     assert results["load-retry-storm"].verdict == Verdict.PASSED

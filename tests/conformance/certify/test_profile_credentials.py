@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conformance.certify._events import EventBus
+from conformance.certify._fixtures import SANDBOX_KIT
 from conformance.certify._profile import ProfileError, parse_profile
 from conformance.certify._target import Target, TargetUnavailable
 from croupier import (
@@ -24,6 +25,7 @@ from croupier import (
 from croupier._keys import new_key_pair
 from croupier.cli import app
 from tests.conformance.certify.conftest import serve
+from tests.docs.test_examples import blocks
 from tests.reference_impl.test_mtls import _ca, _leaf
 
 SPLIT = SANDBOX_SPLIT_CREDENTIALS
@@ -157,55 +159,53 @@ def test_a_bad_ed25519_profile_names_its_key(
     assert "PRIVATE KEY" not in str(error.value)
 
 
+PAGE = "guide/certify-your-platform.md"
+
+
+def test_the_docs_kit_file_is_the_sandbox_kit(tmp_path: Path) -> None:
+    (tmp_path / "croupier-kit.yaml").write_text(blocks(PAGE)["croupier-kit.yaml"], "utf-8")
+    profile = parse_profile({"fixtures": "croupier-kit.yaml"}, tmp_path, {})
+    assert profile.fixtures == SANDBOX_KIT
+
+
 @pytest.mark.slow
-def test_certify_over_mtls_with_an_ed25519_key_from_a_profile(tmp_path: Path) -> None:
+def test_the_docs_ed25519_mtls_profile_certifies_serve_with_client_ca(tmp_path: Path) -> None:
     pki = tmp_path / "certs"
     pki.mkdir()
-    ca = _ca(pki, "ca")
+    ca = _ca(pki, "staging-ca")
     _leaf(pki, "server", "127.0.0.1", ca, server=True)
     _leaf(pki, "provider", "prov_demo", ca)
-    (tmp_path / "signing.pem").write_text(
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "signing.pem").write_text(
         SANDBOX_ED25519_CREDENTIALS.private_key or "", encoding="utf-8"
     )
+    (tmp_path / "croupier-kit.yaml").write_text(blocks(PAGE)["croupier-kit.yaml"], "utf-8")
+    body = blocks(PAGE)["croupier-target-mtls.toml"]
+    profile = tmp_path / "croupier-target-mtls.toml"
+    profile.write_text(body, encoding="utf-8")
     args = [
         "--tls-cert", str(pki / "server.pem"),
         "--tls-key", str(pki / "server.key"),
-        "--client-ca", str(pki / "ca.pem"),
+        "--client-ca", str(pki / "staging-ca.pem"),
     ]  # fmt: skip
-    probe = ClientTls(str(pki / "ca.pem"), str(pki / "provider.pem"), str(pki / "provider.key"))
-    profile = tmp_path / "croupier-target.toml"
-    only = "bad-signature,idempotent-replay-authorize,missing-bearer-token,error-body-conforms"
+    probe = ClientTls(
+        str(pki / "staging-ca.pem"), str(pki / "provider.pem"), str(pki / "provider.key")
+    )
+    only = (
+        "bad-signature,idempotent-replay-authorize,missing-bearer-token,error-body-conforms,"
+        "kyc-pending-refused,kyc-denied-refused"
+    )
+    command = ["certify", "--target", str(profile), "--phases", "contract,scenarios"]
+    command += ["--only", only, "--seed", "3", "--max-examples", "1", "--control", "off"]
+    command += ["--report-dir", str(tmp_path / "report")]
     with sandbox_server(args=args, tls=probe) as base_url:
         assert base_url.startswith("https://")
-        body = f'''
-base_url = "{base_url}"
-
-[oauth]
-client_id = "sbx-2026a"
-client_secret = "${{OAUTH_SECRET}}"
-
-[signing]
-key_id = "sbx-ed-2026a"
-algorithm = "ed25519"
-private_key_file = "signing.pem"
-
-[tls]
-ca_bundle = "certs/ca.pem"
-client_cert = "certs/provider.pem"
-client_key = "certs/provider.key"
-'''
-        profile.write_text(body, encoding="utf-8")
-        command = ["certify", "--target", str(profile), "--phases", "contract,scenarios"]
-        command += ["--only", only, "--seed", "3", "--max-examples", "1"]
-        command += ["--report-dir", str(tmp_path / "report")]
-        env = {"OAUTH_SECRET": "sandbox-secret-a"}
+        env = {"CROUPIER_TARGET_URL": base_url, "CROUPIER_OAUTH_SECRET": "sandbox-secret-a"}
         result = CliRunner().invoke(app, command, env=env)
         # Without the client certificate the TLS handshake is refused, and certify says where.
+        lines = body.splitlines(keepends=True)
         profile.write_text(
-            body.replace('client_cert = "certs/provider.pem"\n', "").replace(
-                'client_key = "certs/provider.key"\n', ""
-            ),
-            encoding="utf-8",
+            "".join(line for line in lines if not line.startswith("client_")), encoding="utf-8"
         )
         refused = CliRunner().invoke(app, command, env=env)
     assert result.exit_code == 0, result.output
@@ -217,8 +217,11 @@ client_key = "certs/provider.key"
     # sbx-ed-2026a is registered with its public key only: every signed call the scenarios
     # and Schemathesis made (and the sandbox accepted) was signed with the Ed25519 key.
     assert report["settings"]["key_id"] == "sbx-ed-2026a"
+    # The kit file's players stood in for the control surface.
+    uses = {r["id"]: r["data"].get("uses", []) for r in report["results"]}
+    assert "fixture: kyc_pending" in uses["kyc-pending-refused"]
     assert refused.exit_code == 2
-    assert "tls.client_cert" in refused.output or "unreachable" in refused.output
+    assert "(check tls.ca_bundle / tls.client_cert)" in refused.output, refused.output
     for name in ("report.json", "report.md", "junit.xml"):
         text = (tmp_path / "report" / name).read_text(encoding="utf-8")
         assert "sandbox-secret-a" not in text and "PRIVATE KEY" not in text
