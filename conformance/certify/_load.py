@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._events import CaseFinished, CaseStarted, EventBus
-from conformance.certify._latency import quantile_interval, slo_budgets
-from conformance.certify._machine import LoadProbe
-from conformance.certify._model import CaseResult, Finding, Verdict
-from conformance.certify._registry import NotApplicable
-from conformance.certify._sc_delivery import contract_lag_budget
 from croupier import Contract, format_minor
 from croupier._sandbox_process import free_port
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._events import CaseFinished, CaseStarted, EventBus
+from croupier.conformance.certify._latency import quantile_interval, slo_budgets
+from croupier.conformance.certify._machine import LoadProbe
+from croupier.conformance.certify._model import CaseResult, Finding, Verdict
+from croupier.conformance.certify._registry import NotApplicable
+from croupier.conformance.certify._sc_delivery import contract_lag_budget
 
 __all__ = ["LOAD_IDS", "LoadSettings", "run_load_phase"]
 

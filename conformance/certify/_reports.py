@@ -314,8 +314,7 @@ def render_markdown(run: RunResult) -> str:
             d = r.data
 
             def ci(name: str, d: dict[str, Any] = d) -> str:
-                low, high = d.get(f"{name}_ci_ms") or ("?", "?")
-                return f"{d[f'{name}_ms']} [{low}–{high}]"
+                return _interval(d, name)
 
             lines.append(
                 f"| `{d['operation']}` | {d['samples']} × {len(d.get('rounds', [])) or 1} | "
@@ -449,8 +448,7 @@ def _load_table(run: RunResult) -> list[str]:
         d = r.data
 
         def ci(name: str, d: dict[str, Any] = d) -> str:
-            low, high = d[f"{name}_ci_ms"]
-            return f"{d[f'{name}_ms']:g} [{low:g}–{high:g}]"
+            return _interval(d, name)
 
         lines.append(
             f"| `{d['operation']}` | {d['requests']} | {d['rps']} | {ci('p50')} | {ci('p95')} "
@@ -467,3 +465,9 @@ def _load_table(run: RunResult) -> list[str]:
             f"{d['storm_seconds']} storm seconds ({d['storm_rule']}).",
         ]
     return lines
+
+
+def _interval(d: dict[str, Any], name: str) -> str:
+    """`estimate [low–high]` of a percentile and its 95 % interval (ms)."""
+    low, high = d.get(f"{name}_ci_ms") or ("?", "?")
+    return f"{d[f'{name}_ms']} [{low}–{high}]"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.certify._context import ScenarioContext
-from conformance.certify._registry import scenario
-from conformance.certify._target import Reply
+from croupier.conformance.certify._context import ScenarioContext
+from croupier.conformance.certify._registry import scenario
+from croupier.conformance.certify._target import Reply
 
 __all__: list[str] = []
 

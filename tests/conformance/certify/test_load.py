@@ -7,7 +7,6 @@ found, a slow platform failed — not the sandbox's capacity (that is bench/'s b
 
 from __future__ import annotations
 
-import asyncio
 import json
 import zlib
 from pathlib import Path
@@ -16,12 +15,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conformance.certify import CertifyOptions, Verdict, certify_target
-from conformance.certify._load import LOAD_IDS, LoadSettings, _storm_result
-from conformance.certify._model import CaseResult
 from croupier import sandbox_server
 from croupier.cli import app
+from croupier.conformance.certify import CertifyOptions, Verdict, certify_target
+from croupier.conformance.certify._load import LOAD_IDS, LoadSettings, _storm_result
+from croupier.conformance.certify._model import CaseResult
 from tests.conformance.certify.conftest import serve
+from tests.conformance.certify.test_latency import _SlowAuthorize
 
 pytestmark = pytest.mark.slow
 
@@ -110,18 +110,6 @@ def test_a_platform_that_keeps_answering_retryable_errors_causes_a_retry_storm(
     assert authorize.verdict == Verdict.FAILED
     assert authorize.data["error_rate"] > 0.3
     assert any("503" in reason for reason in authorize.data["failure_reasons"])
-
-
-class _SlowAuthorize:
-    """A correct platform that takes 350 ms over every authorize (budget: p95 200 ms)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/bets/authorize":
-            await asyncio.sleep(0.35)
-        await self.app(scope, receive, send)
 
 
 def test_a_slow_platform_fails_under_load(sandbox_app: Any, contract: Any) -> None:

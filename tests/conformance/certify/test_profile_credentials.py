@@ -11,10 +11,6 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from conformance.certify._events import EventBus
-from conformance.certify._fixtures import SANDBOX_KIT
-from conformance.certify._profile import ProfileError, parse_profile
-from conformance.certify._target import Target, TargetUnavailable
 from croupier import (
     SANDBOX_ED25519_CREDENTIALS,
     SANDBOX_SPLIT_CREDENTIALS,
@@ -24,7 +20,10 @@ from croupier import (
 )
 from croupier._keys import new_key_pair
 from croupier.cli import app
+from croupier.conformance.certify._fixtures import SANDBOX_KIT
+from croupier.conformance.certify._profile import ProfileError, parse_profile
 from tests.conformance.certify.conftest import serve
+from tests.conformance.certify.test_preflight import _preflight
 from tests.docs.test_examples import blocks
 from tests.reference_impl.test_mtls import _ca, _leaf
 
@@ -76,20 +75,7 @@ def test_a_profile_with_both_passes_preflight_and_each_secret_is_its_own(
         def preflight(environ: dict[str, str]) -> str:
             profile = parse_profile(_split_profile(base_url), Path("."), environ)
             assert profile.credentials is not None
-            target = Target(
-                base_url,
-                profile.credentials,
-                contract,
-                EventBus([]),
-                connection=profile.connection,
-            )
-            try:
-                target.preflight()
-            except TargetUnavailable as exc:
-                return str(exc)
-            finally:
-                target.close()
-            return ""
+            return _preflight(base_url, contract, profile.credentials, profile.connection.oauth)
 
         assert preflight(env) == ""
         # Swapped secrets: the token endpoint refuses the client...

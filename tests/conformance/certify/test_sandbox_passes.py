@@ -158,23 +158,30 @@ def test_without_the_sandbox_clock_time_scenarios_are_not_applicable(
     assert results["loss-limit"].verdict == Verdict.PASSED
 
 
-def test_a_contract_phase_cut_short_is_an_error_not_a_pass(
-    sandbox_app: Any, contract: Any, monkeypatch: Any
-) -> None:
-    # On a machine that was not loaded: the budget ran out, so the checks could not pass.
-    monkeypatch.setattr("conformance.certify._contract_phase.machine_was_loaded", lambda p: None)
-    with serve(sandbox_app()) as base_url:
-        run = certify_target(
+def _cut_short(app: Any, contract: Any, only: set[str]) -> Any:
+    """Certify the contract phase with a budget far too short for it to finish."""
+    with serve(app) as base_url:
+        return certify_target(
             CertifyOptions(
                 base_url=base_url,
                 seed=3,
                 max_examples=1,
                 phases=("contract",),
-                only={"no-server-error", "status_code_conformance"},
+                only=only,
                 contract_budget_s=0.5,
             ),
             contract,
         )
+
+
+def test_a_contract_phase_cut_short_is_an_error_not_a_pass(
+    sandbox_app: Any, contract: Any, monkeypatch: Any
+) -> None:
+    # On a machine that was not loaded: the budget ran out, so the checks could not pass.
+    monkeypatch.setattr(
+        "croupier.conformance.certify._contract_phase.machine_was_loaded", lambda p: None
+    )
+    run = _cut_short(sandbox_app(), contract, {"no-server-error", "status_code_conformance"})
     results = {r.id: r for r in run.results}
     for check_id in ("no-server-error", "status_code_conformance"):
         assert results[check_id].verdict == Verdict.ERROR, check_id
@@ -188,21 +195,10 @@ def test_a_contract_phase_cut_short_on_a_loaded_machine_is_inconclusive(
     # The probe said the machine was saturated when the budget ran out: too loaded to judge,
     # which does not fail the run; a check that saw a failure would still fail.
     monkeypatch.setattr(
-        "conformance.certify._contract_phase.machine_was_loaded",
+        "croupier.conformance.certify._contract_phase.machine_was_loaded",
         lambda p: "probe overshoot p90 40.0 ms, load average up to 9.0 on 2 CPUs",
     )
-    with serve(sandbox_app()) as base_url:
-        run = certify_target(
-            CertifyOptions(
-                base_url=base_url,
-                seed=3,
-                max_examples=1,
-                phases=("contract",),
-                only={"no-server-error"},
-                contract_budget_s=0.5,
-            ),
-            contract,
-        )
+    run = _cut_short(sandbox_app(), contract, {"no-server-error"})
     result = next(r for r in run.results if r.id == "no-server-error")
     assert result.verdict == Verdict.INCONCLUSIVE, result.reason
     assert result.reason.startswith("too loaded to judge: the contract phase stopped at its 0 s")
