@@ -307,11 +307,14 @@ class Target:
         """
         try:
             health = self.http.get("/health")
-        except httpx.ConnectError as exc:
-            hint = " (check tls.ca_bundle / tls.client_cert)" if "SSL" in str(exc) else ""
-            raise TargetUnavailable(f"{self.base_url} is unreachable: {exc}{hint}") from None
         except httpx.HTTPError as exc:
-            raise TargetUnavailable(f"{self.base_url} is unreachable: {exc}") from None
+            # A TLS 1.3 server that wants a client certificate hangs up after the handshake.
+            tls_refusal = "SSL" in str(exc) or (
+                self.base_url.startswith("https://")
+                and isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError)
+            )
+            hint = " (check tls.ca_bundle / tls.client_cert)" if tls_refusal else ""
+            raise TargetUnavailable(f"{self.base_url} is unreachable: {exc}{hint}") from None
         if health.status_code >= 500 or health.status_code == 404:
             raise TargetUnavailable(f"{self.base_url}/health answered {health.status_code}")
         oauth = self.connection.oauth
