@@ -49,7 +49,7 @@ def asyncapi_page(contract: Contract) -> str:
         f"{info.get('description', '')}\n\n",
         "## Delivery\n\n",
         _table(
-            ["", ""],
+            ["Property", "Value"],
             [
                 ["partition key", "`" + "/".join(delivery.get("partition_key") or []) + "`"],
                 ["guarantee", str(delivery.get("guarantee"))],

@@ -34,6 +34,7 @@ __all__ = [
     "operations",
     "reference_nav",
     "reference_pages",
+    "site_assets",
 ]
 
 API_DIR = "reference/api"
@@ -521,7 +522,7 @@ def _operation_md(
         facts.append(["OAuth2 scopes", ", ".join(f"`{s}`" for s in scopes) or "any valid token"])
     if _slo(op):
         facts.append(["Latency budget", _slo(op)])
-    lines += [_table(["", ""], facts), ""]
+    lines += [_table(["Aspect", "Value"], facts), ""]
 
     if op.parameters:
         rows = []
@@ -875,7 +876,7 @@ def event_pages(contract: Contract) -> dict[str, str]:
             (schema.get("description") or "").strip(),
             "",
             _table(
-                ["", ""],
+                ["Property", "Value"],
                 [
                     ["Schema file", f"`{rel_path}`"],
                     ["Schema `$id`", f"`{schema.get('$id', '')}`"],
@@ -1119,6 +1120,20 @@ def reference_pages(
     pages[CHANGELOG_PAGE] = changelog_page(contract)
     pages[ASYNCAPI_PAGE] = asyncapi_page(contract)
     return pages
+
+
+EXPLORER_SPEC = "reference/openapi.json"
+DIAGRAM_DIR = "assets/diagrams"
+
+
+def site_assets(contract: Contract) -> dict[str, str]:
+    """Generated non-page files: the bundled contract the API explorer loads, the diagrams."""
+    from croupier.codegen._diagrams import DIAGRAMS, render_svg
+
+    assets = {EXPLORER_SPEC: json.dumps(contract.bundled, indent=2, ensure_ascii=False) + "\n"}
+    for name, diagram in DIAGRAMS.items():
+        assets[f"{DIAGRAM_DIR}/{name}.svg"] = render_svg(diagram)
+    return assets
 
 
 def reference_nav(contract: Contract, placeholder: str) -> list[Any] | None:

@@ -271,7 +271,7 @@ def render_markdown(run: RunResult) -> str:
     lines = [
         f"# Croupier certification report — {verdict}",
         "",
-        "| | |",
+        "| Field | Value |",
         "|---|---|",
         f"| Target | `{run.target}` |",
         f"| Contract | version {run.contract_version}, sha256 `{run.contract_sha256}` |",

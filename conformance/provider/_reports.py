@@ -82,7 +82,7 @@ def render_markdown(run: ProviderRun) -> str:
     lines = [
         f"# Croupier provider certification report — {'PASSED' if run.passed else 'FAILED'}",
         "",
-        "| | |",
+        "| Field | Value |",
         "|---|---|",
         f"| Traffic | {_cell(run.source)} ({len(run.traffic)} exchanges) |",
         f"| Contract | version {run.contract_version}, sha256 `{run.contract_sha256}` |",

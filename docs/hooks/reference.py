@@ -79,7 +79,7 @@ def on_files(files: Any, config: Any) -> Any:
     """Add every generated reference page as a virtual file."""
     from mkdocs.structure.files import File
 
-    from croupier.codegen._docs_pages import load_catalogs, reference_pages
+    from croupier.codegen._docs_pages import load_catalogs, reference_pages, site_assets
 
     catalogs = load_catalogs()
     for catalog in catalogs:
@@ -90,12 +90,32 @@ def on_files(files: Any, config: Any) -> Any:
                 catalog.target,
                 catalog.error,
             )
-    for path, markdown in reference_pages(_contract or _load(config), catalogs).items():
+    contract = _contract or _load(config)
+    generated = dict(reference_pages(contract, catalogs))
+    generated.update(site_assets(contract))
+    for path, content in generated.items():
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
-        files.append(File.generated(config, path, content=markdown))
+        files.append(File.generated(config, path, content=content))
     return files
+
+
+# Emoji a report writes (fine on GitHub and in a terminal) render as empty boxes on a machine
+# without an emoji font: on the site they become Material's bundled SVG icons.
+_ICONS = {
+    "\u2705": ":material-check-circle:{ .croupier-ok title=passed }",
+    "\u274c": ":material-close-circle:{ .croupier-failed title=failed }",
+    "\u26a0\ufe0f": ":material-alert:{ .croupier-warn title=warning }",
+    "\u26a0": ":material-alert:{ .croupier-warn title=warning }",
+}
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Swap report emoji for bundled SVG icons (the text beside them stays)."""
+    for emoji, icon in _ICONS.items():
+        markdown = markdown.replace(emoji, icon)
+    return markdown
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

@@ -270,3 +270,63 @@ def test_consumer_check_page_in_the_browser(served, browser):
     text = _text(browser(served + "/guide/consumer-check/", "--dump-dom"))
     for needle in ("croupier certify-consumer", "consumer-duplicates-and-late", "arrival-order"):
         assert needle in text, needle
+
+
+def test_api_explorer_renders_every_operation(served, built_site, tmp_path):
+    (frame,) = (built_site.path / "reference" / "explorer").glob("swagger-*.html")
+    contract = load_contract(ROOT)
+    expected = {op.path for op in pages.operations(contract.bundled)}
+    paths = _poll_in_page(
+        _chromium(),
+        tmp_path / "profile",
+        f"{served}/reference/explorer/{frame.name}",
+        # Swagger UI builds the page from reference/openapi.json after load
+        "(() => { const p = Array.from(document.querySelectorAll('.opblock-summary-path'))"
+        ".map(e => e.getAttribute('data-path')); return p.length >= "
+        f"{len(expected)} ? p : null }})()",
+        seconds=45,
+    )
+    assert paths, "Swagger UI showed no operations within 45 s"
+    assert expected <= set(paths)
+
+
+def test_diagrams_load_in_the_browser(served, tmp_path):
+    loaded = {}
+    for page, name in (
+        ("/", "bet-lifecycle"),
+        ("/guide/integration/", "integration-road"),
+        ("/sandbox/", "event-flow"),
+    ):
+        loaded[name] = _poll_in_page(
+            _chromium(),
+            tmp_path / f"profile-{name}",
+            served + page,
+            f"(() => {{ const i = document.querySelector('img[src$=\"{name}.svg\"]');"
+            " return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth : null })()",
+            seconds=30,
+        )
+    assert all(loaded.values()), loaded
+
+
+# Wide identifiers and tables must scroll inside their own box, never widen the page.
+OVERFLOW_PAGES = (
+    "/reference/errors/",
+    "/reference/compat-rules/",
+    "/reference/lint-rules/",
+    "/reference/certify-scenarios/",
+    "/reference/sample-report/report/",
+    "/guide/integration/",
+)
+
+
+@pytest.mark.parametrize("page", OVERFLOW_PAGES)
+def test_reference_page_does_not_overflow_sideways(served, tmp_path, page):
+    overflow = _poll_in_page(
+        _chromium(),
+        tmp_path / "profile",
+        served + page,
+        "document.readyState === 'complete' ? String(document.documentElement.scrollWidth"
+        " - document.documentElement.clientWidth) + 'px' : null",
+        seconds=30,
+    )
+    assert overflow == "0px", f"{page} is wider than the window by {overflow}"

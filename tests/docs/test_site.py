@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -95,3 +97,91 @@ def test_site_loads_nothing_from_the_network(built_site):
 def test_hand_written_pages_are_in_the_site(built_site):
     for rel in ("quickstart", "security", "guide/integration", "guide/certify-report"):
         assert (built_site.path / rel / "index.html").is_file(), rel
+
+
+# Characters a machine without an emoji font draws as empty boxes.
+_EMOJI = re.compile("[\u2705\u274c\u2b50\ufe0f\U0001f300-\U0001faff]")
+
+
+class _Tables(HTMLParser):
+    """Header rows of every table: the text of each header cell."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headers: list[list[str]] = []
+        self._in_thead = self._in_th = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "thead":
+            self._in_thead = True
+            self.headers.append([])
+        elif tag == "th" and self._in_thead:
+            self._in_th = True
+            self.headers[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._in_thead = False
+        elif tag == "th":
+            self._in_th = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_th:
+            self.headers[-1][-1] += data.strip()
+
+
+def _pages(site):
+    return sorted(p for p in site.rglob("*.html") if not p.name.startswith("swagger-"))
+
+
+def test_no_page_shows_an_emoji_a_reader_may_see_as_a_box(built_site):
+    offenders = {
+        p.relative_to(built_site.path).as_posix(): sorted(set(_EMOJI.findall(text_of(p))))
+        for p in _pages(built_site.path)
+        if _EMOJI.search(text_of(p))
+    }
+    assert offenders == {}
+    # the report's verdicts are still shown, as the theme's bundled SVG icons
+    report = (built_site.path / "reference" / "sample-report" / "report" / "index.html").read_text()
+    assert 'class="twemoji croupier-ok"' in report or "croupier-ok" in report
+
+
+def test_no_table_has_an_empty_header_row(built_site):
+    offenders = []
+    for page in _pages(built_site.path):
+        tables = _Tables()
+        tables.feed(page.read_text(encoding="utf-8"))
+        if any(not any(cells) for cells in tables.headers):
+            offenders.append(page.relative_to(built_site.path).as_posix())
+    assert offenders == []
+
+
+def test_the_api_explorer_is_bundled_offline(built_site, contract):
+    explorer = built_site.path / "reference" / "explorer"
+    (frame,) = explorer.glob("swagger-*.html")
+    assert "swagger-ui" in (explorer / "index.html").read_text(encoding="utf-8")
+    html = frame.read_text(encoding="utf-8")
+    # every script and stylesheet it loads is a file of the site, none from a CDN
+    for tag, url in parse(frame).links:
+        if tag in ("script.src", "link.href"):
+            file, _ = target_file(built_site.path, frame, url)
+            assert file is not None and file.is_file(), url
+    assert '"validatorUrl": "none"' in html
+    spec = json.loads((built_site.path / "reference" / "openapi.json").read_text(encoding="utf-8"))
+    assert spec == json.loads(json.dumps(contract.bundled))
+
+
+@pytest.mark.parametrize(
+    ("page", "diagram"),
+    [
+        ("index.html", "bet-lifecycle.svg"),
+        ("guide/integration/index.html", "integration-road.svg"),
+        ("sandbox/index.html", "event-flow.svg"),
+    ],
+)
+def test_diagrams_are_drawn_into_their_pages(built_site, page, diagram):
+    path = built_site.path / page
+    srcs = [url for tag, url in parse(path).links if tag == "img.src" and url.endswith(diagram)]
+    assert srcs, f"{page} shows no {diagram}"
+    file, _ = target_file(built_site.path, path, srcs[0])
+    assert file is not None and file.read_text(encoding="utf-8").startswith("<svg")
