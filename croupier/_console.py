@@ -15,7 +15,7 @@ import typer
 from croupier._contract import ContractError, ContractLocation, locate_contract
 from croupier._extras import MissingExtra, require_extra
 
-__all__ = ["announce_contract", "fail", "need_extra", "note", "write_report"]
+__all__ = ["announce_contract", "fail", "need_extra", "note", "plain_text", "write_report"]
 
 
 def note(command: str, message: str) -> None:
@@ -63,6 +63,17 @@ def need_extra(command: str, extra: str, feature: str | None = None) -> None:
         require_extra(extra, feature)
     except MissingExtra as exc:
         fail(command, str(exc))
+
+
+def plain_text(renderable: object) -> str:
+    """A rich renderable (a table) as plain text without colour codes, for `--output FILE`."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    Console(file=buffer, no_color=True, width=120, color_system=None).print(renderable)
+    return buffer.getvalue()
 
 
 def write_report(command: str, text: str, output: Path | None) -> None:

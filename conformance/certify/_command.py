@@ -123,8 +123,12 @@ def certify(
         str | None, typer.Option(help="Skip these check/scenario ids (comma-separated).")
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="text or json (on stdout).")
+        str, typer.Option("--format", help="text or json (on stdout, or into --output).")
     ] = "text",
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to FILE instead of stdout."),
+    ] = None,
     phases: Annotated[
         str,
         typer.Option(help="Comma-separated phases: contract, scenarios, latency (and load)."),
@@ -349,9 +353,14 @@ def certify(
         paths = write_reports(run, report_dir, secrets, signing_key)
     except OSError as exc:
         _die(f"cannot write the reports into {report_dir}: {exc.strerror}")
-    if output_format == "json":
+    if output_file is not None:
+        from croupier._console import plain_text, write_report
+
+        text = render_json(run) if output_format == "json" else plain_text(summary_table(run))
+        write_report("certify", redact(text, secrets), output_file)
+    elif output_format == "json":
         sys.stdout.write(redact(render_json(run), secrets))
-    else:
+    if output_format != "json":
         console.print(summary_table(run))
         console.print(f"reports: {', '.join(str(p) for p in paths.values())}")
         verdict = "[bold green]PASSED[/]" if run.passed else "[bold red]FAILED[/]"

@@ -62,6 +62,10 @@ def compat(
             "is a release-policy error.",
         ),
     ] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to FILE instead of stdout."),
+    ] = None,
     today: Annotated[
         str | None,
         typer.Option("--today", help="Judge x-sunset dates as of this ISO date.", hidden=True),
@@ -110,7 +114,9 @@ def compat(
             output = render(result, format, fail_on.upper())
     except (CompatError, ContractError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(output)
+    from croupier._console import write_report
+
+    write_report("compat", output, output_file)
     raise typer.Exit(1 if result.fails(fail_on.upper()) else 0)
 
 

@@ -70,6 +70,10 @@ def certify_provider(
         typer.Option(help="Where junit.xml, report.json, report.md, traffic.json go."),
     ] = Path("croupier-provider-report"),
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to FILE instead of stdout."),
+    ] = None,
 ) -> None:
     """Certify a game server: judge its recorded traffic, or open a session window and watch."""
     import httpx
@@ -202,7 +206,11 @@ def certify_provider(
         extra=extra,
     )
     paths = write_reports(run, report_dir)
-    if output_format == "json":
+    if output_format == "json" and output_file is not None:
+        from croupier._console import write_report
+
+        write_report("certify-provider", render_json(run), output_file)
+    elif output_format == "json":
         sys.stdout.write(render_json(run))
     else:
         from rich.table import Table
@@ -213,7 +221,12 @@ def certify_provider(
         for r in run.results:
             style = {"passed": "green", "failed": "red"}.get(r.verdict.value, "dim")
             table.add_row(r.id, str(len(r.examined)), f"[{style}]{r.verdict.value}[/]")
-        console.print(table)
+        if output_file is not None:
+            from croupier._console import plain_text, write_report
+
+            write_report("certify-provider", plain_text(table), output_file)
+        else:
+            console.print(table)
         for r in run.results:
             for f in r.findings[:3]:
                 console.print(f"[red]{r.id}[/]: {f.message}")

@@ -331,6 +331,25 @@ def test_cli_exit_code_is_the_verdict(
     assert verdict == ("passed" if exit_code == 0 else "failed")
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_cli_output_writes_the_verdict_to_a_file(sandbox_app: Any, tmp_path: Any, fmt: str) -> None:
+    target = tmp_path / f"verdict.{fmt}"
+    with serve(sandbox_app()) as base_url:
+        result = CliRunner().invoke(
+            app,
+            ["certify", "--base-url", base_url, "--phases", "scenarios"]
+            + ["--only", "settle-without-authorize", "--report-dir", str(tmp_path / "r")]
+            + ["--format", fmt, "--output", str(target)],
+        )
+    assert result.exit_code == 0, result.output
+    written = target.read_text(encoding="utf-8")
+    assert "settle-without-authorize" in written and "\x1b[" not in written
+    if fmt == "json":
+        results = {r["id"]: r["verdict"] for r in json.loads(written)["results"]}
+        assert results["settle-without-authorize"] == "passed"
+        assert not result.stdout.strip().startswith("{")
+
+
 # -- seeds replay the contract phase -----------------------------------------------------------
 
 

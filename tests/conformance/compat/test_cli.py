@@ -338,3 +338,16 @@ def test_positions_in_json_documents(tmp_path):
     doc.write_text('{\n  "paths": {\n    "/v1/x": {\n      "get": {}\n    }\n  }\n}\n')
     assert locate(str(doc), "/paths/~1v1~1x/get") == ((4, 7), True)
     assert locate(str(doc), "/paths/~1v1~1x/post") == ((3, 5), False)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_output_writes_the_report_to_a_file_not_stdout(tmp_path, fmt):
+    target = tmp_path / "out" / f"compat.{fmt}"
+    result = run(*pair("new-required-request-property"), "--format", fmt, "--output", target)
+    assert result.exit_code == 1
+    assert "new-required-request-property" not in result.stdout
+    written = target.read_text(encoding="utf-8")
+    assert "new-required-request-property" in written
+    if fmt != "text":
+        json.loads(written)
+    assert f"report written to {target}" in result.stderr

@@ -108,3 +108,28 @@ def test_a_file_that_is_not_traffic_is_exit_2(tmp_path):
 def test_provider_sim_refuses_an_unknown_flaw():
     result = runner.invoke(app, ["provider-sim", "--base-url", "http://x", "--flaw", "nope"])
     assert result.exit_code == 2 and "unknown flaw" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_output_writes_the_verdict_to_a_file(good_traffic, tmp_path, fmt):
+    target = tmp_path / f"verdict.{fmt}"
+    result = runner.invoke(
+        app,
+        [
+            "certify-provider",
+            "--recording",
+            str(good_traffic),
+            "--report-dir",
+            str(tmp_path / "report"),
+            "--format",
+            fmt,
+            "--output",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = target.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert json.loads(written)["verdict"] == "passed" and not result.stdout.strip()
+    else:
+        assert "trace-id-present" in written and "\x1b[" not in written
