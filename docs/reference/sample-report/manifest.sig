@@ -2,8 +2,8 @@
   "format": "croupier-report-signature/1",
   "algorithm": "ed25519",
   "signed": "manifest.json",
-  "manifest_sha256": "692e71a9112851d1062967baf1798cedee3351c4e957dbfd79410bb7acbc1d3c",
-  "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAKb8hOtFuriYIAlfyrjah/KYL0e3/1btJW7gmoqOv4Cw=\n-----END PUBLIC KEY-----\n",
-  "public_key_fingerprint": "sha256:dac8bdd5f37bb103",
-  "signature": "71ba816d730986922a144bda51490da9affa9ea4f52736b51e9208869e83a7efe50460cfd9c686a1c3d6130a7e8b40d2d286e7cb357f73c3f3c54323240e6708"
+  "manifest_sha256": "c56deeceed4117572ec3db17f45b6237afc27b36b64b35f6f1e216e0a6361788",
+  "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAHEcF54YsNSCmy8iQ7AdttUbyih1nKwlU/rR+jdaZ/Hg=\n-----END PUBLIC KEY-----\n",
+  "public_key_fingerprint": "sha256:b59ad2761a660461",
+  "signature": "5675e83fac79d996fef6f4cf9d51171e62ae30fe57f90df0ab330ce50a0c592f7cadb2e587042506eab2e0ba5e53818ba053a2b093e5587166890a9a5004ae06"
 }
