@@ -199,62 +199,6 @@ def request_property_enum_value_added(c: Change) -> Says:
     )
 
 
-@rule(
-    "request-property-max-length-decreased",
-    ERR,
-    "request",
-    on="max-length-decreased",
-    **_P,
-    note="also covers maxLength set (oasdiff: *-max-length-set)",
-    body="request-body-max-length-decreased",
-)
-def request_property_max_length_decreased(c: Change) -> Says:
-    """A request property's maxLength decreased (or was added)."""
-    return _tight(c, "maxLength decreased")
-
-
-@rule(
-    "request-property-min-length-increased",
-    ERR,
-    "request",
-    on="min-length-increased",
-    **_P,
-    note="also covers minLength set",
-    body="request-body-min-length-increased",
-)
-def request_property_min_length_increased(c: Change) -> Says:
-    """A request property's minLength increased (or was added)."""
-    return _tight(c, "minLength increased")
-
-
-@rule(
-    "request-property-max-decreased",
-    ERR,
-    "request",
-    on="max-decreased",
-    **_P,
-    note="also covers maximum set (oasdiff: *-max-set)",
-    body="request-body-max-decreased",
-)
-def request_property_max_decreased(c: Change) -> Says:
-    """A request property's maximum decreased (or was added)."""
-    return _tight(c, "maximum decreased")
-
-
-@rule(
-    "request-property-min-increased",
-    ERR,
-    "request",
-    on="min-increased",
-    **_P,
-    note="also covers minimum set (oasdiff: *-min-set)",
-    body="request-body-min-increased",
-)
-def request_property_min_increased(c: Change) -> Says:
-    """A request property's minimum increased (or was added)."""
-    return _tight(c, "minimum increased")
-
-
 @rule("request-property-pattern-changed", ERR, "request", on="pattern-changed", **_P)
 def request_property_pattern_changed(c: Change) -> Says:
     """A request property's pattern was added or changed."""
@@ -267,10 +211,10 @@ def request_property_pattern_changed(c: Change) -> Says:
     "request",
     on="constraint-tightened",
     **_P,
-    note="not in oasdiff: maxItems, multipleOf, not, if … by direction",
+    note="not in oasdiff: multipleOf, uniqueItems, not, if … by direction",
 )
 def request_property_constraint_tightened(c: Change) -> Says:
-    """Another request property constraint was tightened (enum introduced, maxItems, multipleOf)."""
+    """Another request property constraint was tightened (multipleOf, uniqueItems, not, if)."""
     return _tight(c, f"{c.extra.get('keyword')} tightened")
 
 
@@ -278,15 +222,9 @@ def request_property_constraint_tightened(c: Change) -> Says:
     "request-property-constraint-loosened",
     INFO,
     "request",
-    on=(
-        "constraint-loosened",
-        "max-length-increased",
-        "min-length-decreased",
-        "max-increased",
-        "min-decreased",
-    ),
+    on="constraint-loosened",
     **_P,
-    note="not in oasdiff: maxItems, multipleOf, not, if … by direction",
+    note="not in oasdiff: multipleOf, uniqueItems, not, if … by direction",
 )
 def request_property_constraint_loosened(c: Change) -> Says:
     """A request property constraint was loosened: every value valid before still is."""

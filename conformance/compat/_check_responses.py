@@ -236,62 +236,6 @@ def response_property_enum_value_removed(c: Change) -> Says:
     return _narrower(c, f"no longer returns {show(c.extra['values'])}: enum")
 
 
-@rule(
-    "response-property-max-length-increased",
-    ERR,
-    "response",
-    on="max-length-increased",
-    **_P,
-    note="also covers maxLength removed (oasdiff: *-unset)",
-    body="response-body-max-length-increased",
-)
-def response_property_max_length_increased(c: Change) -> Says:
-    """A response property's maxLength increased (or was removed)."""
-    return _surprise(c, "maxLength increased")
-
-
-@rule(
-    "response-property-min-length-decreased",
-    ERR,
-    "response",
-    on="min-length-decreased",
-    **_P,
-    note="also covers minLength removed",
-    body="response-body-min-length-decreased",
-)
-def response_property_min_length_decreased(c: Change) -> Says:
-    """A response property's minLength decreased (or was removed)."""
-    return _surprise(c, "minLength decreased")
-
-
-@rule(
-    "response-property-max-increased",
-    ERR,
-    "response",
-    on="max-increased",
-    **_P,
-    note="also covers maximum removed",
-    body="response-body-max-increased",
-)
-def response_property_max_increased(c: Change) -> Says:
-    """A response property's maximum increased (or was removed)."""
-    return _surprise(c, "maximum increased")
-
-
-@rule(
-    "response-property-min-decreased",
-    ERR,
-    "response",
-    on="min-decreased",
-    **_P,
-    note="also covers minimum removed",
-    body="response-body-min-decreased",
-)
-def response_property_min_decreased(c: Change) -> Says:
-    """A response property's minimum decreased (or was removed)."""
-    return _surprise(c, "minimum decreased")
-
-
 @rule("response-property-pattern-changed", ERR, "response", on="pattern-changed", **_P)
 def response_property_pattern_changed(c: Change) -> Says:
     """A response property's pattern was added or changed."""
@@ -306,7 +250,7 @@ def response_property_pattern_changed(c: Change) -> Says:
     **_P,
 )
 def response_property_constraint_loosened(c: Change) -> Says:
-    """Another response property constraint was loosened (enum dropped, maxItems, pattern)."""
+    """Another response property constraint was loosened (enum dropped, multipleOf, pattern)."""
     return _surprise(c, f"{c.extra.get('keyword')} loosened")
 
 
@@ -314,14 +258,7 @@ def response_property_constraint_loosened(c: Change) -> Says:
     "response-property-constraint-tightened",
     INFO,
     "response",
-    on=(
-        "constraint-tightened",
-        "became-enum",
-        "max-length-decreased",
-        "min-length-increased",
-        "max-decreased",
-        "min-increased",
-    ),
+    on=("constraint-tightened", "became-enum"),
     **_P,
 )
 def response_property_constraint_tightened(c: Change) -> Says:

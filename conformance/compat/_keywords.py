@@ -18,9 +18,12 @@ __all__ = [
     "DIRECTION",
     "NEUTRAL",
     "SEMANTIC",
+    "BOUNDS",
+    "BOUND_KINDS",
     "KEYWORD_KINDS",
     "NARROWS",
     "WIDENS",
+    "bound_kind",
     "compare_keywords",
     "flip",
 ]
@@ -77,19 +80,49 @@ KEYWORD_KINDS: dict[str, str] = {
     "default-value-changed": SEMANTIC,
 }
 
+# Numeric bounds: keyword -> (id segment, whether a larger value allows more values). A bound
+# is increased, decreased, set (absent before) or unset (absent after); oasdiff names them so.
+BOUNDS: dict[str, tuple[str, bool]] = {
+    "maxLength": ("max-length", True),
+    "minLength": ("min-length", False),
+    "maximum": ("max", True),
+    "minimum": ("min", False),
+    "exclusiveMaximum": ("exclusive-max", True),
+    "exclusiveMinimum": ("exclusive-min", False),
+    "maxItems": ("max-items", True),
+    "minItems": ("min-items", False),
+    "maxProperties": ("max-properties", True),
+    "minProperties": ("min-properties", False),
+}
+BOUND_KINDS: dict[str, str] = {
+    f"{slug}-{change}": (
+        NARROWS if change == "set" or change == ("decreased" if upper else "increased") else WIDENS
+    )
+    for slug, upper in BOUNDS.values()
+    for change in ("increased", "decreased", "set", "unset")
+}
+
+
+def bound_kind(keyword: str, base: Any, revision: Any) -> str:
+    """The change kind of a numeric bound that differs, such as "max-items-set"."""
+    slug, _ = BOUNDS[keyword]
+    if base is None:
+        return f"{slug}-set"
+    if revision is None:
+        return f"{slug}-unset"
+    return f"{slug}-{'increased' if revision > base else 'decreased'}"
+
+
 # The direction of every change kind the walker knows (the 3.0 set and the keywords above).
 DIRECTION: dict[str, str] = {
     **KEYWORD_KINDS,
+    **BOUND_KINDS,
     "became-enum": NARROWS,
     "became-not-enum": WIDENS,
     "type-narrowed": NARROWS,
     "null-removed": NARROWS,
     "enum-value-removed": NARROWS,
     "constraint-tightened": NARROWS,
-    "max-length-decreased": NARROWS,
-    "min-length-increased": NARROWS,
-    "max-decreased": NARROWS,
-    "min-increased": NARROWS,
     "property-became-required": NARROWS,
     "additional-properties-closed": NARROWS,
     "one-of-removed": NARROWS,
@@ -99,10 +132,6 @@ DIRECTION: dict[str, str] = {
     "null-added": WIDENS,
     "enum-value-added": WIDENS,
     "constraint-loosened": WIDENS,
-    "max-length-increased": WIDENS,
-    "min-length-decreased": WIDENS,
-    "max-increased": WIDENS,
-    "min-decreased": WIDENS,
     "property-became-optional": WIDENS,
     "additional-properties-opened": WIDENS,
     "one-of-added": WIDENS,

@@ -18,6 +18,7 @@ from croupier.conformance.compat._keywords import (
     KEYWORD_KINDS,
     NARROWS,
     WIDENS,
+    bound_kind,
     compare_keywords,
 )
 from croupier.conformance.compat._lifecycle import (
@@ -41,16 +42,6 @@ _PARAM = re.compile(r"\{[^}]*\}")
 # Keywords whose larger value allows more / fewer values.
 _MAX_KWS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 _MIN_KWS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
-_SPECIFIC = {
-    ("maxLength", True): "max-length-decreased",
-    ("maxLength", False): "max-length-increased",
-    ("maximum", True): "max-decreased",
-    ("maximum", False): "max-increased",
-    ("minLength", True): "min-length-increased",
-    ("minLength", False): "min-length-decreased",
-    ("minimum", True): "min-increased",
-    ("minimum", False): "min-decreased",
-}
 _DOC_KINDS = frozenset({"description-changed"})
 
 
@@ -275,9 +266,10 @@ class _SchemaWalker:
                 tightened = True
             else:
                 tightened = rv < bv if kw in _MAX_KWS else rv > bv
-            kind = _SPECIFIC.get((kw, tightened)) or (
-                "constraint-tightened" if tightened else "constraint-loosened"
-            )
+            if isinstance(bv, bool) or isinstance(rv, bool):
+                kind = "constraint-tightened" if tightened else "constraint-loosened"
+            else:
+                kind = bound_kind(kw, bv, rv)
             add(((), kind, rptr, bv, rv, {"keyword": kw}))
         if b.get("pattern") != r.get("pattern"):
             if r.get("pattern") is None:

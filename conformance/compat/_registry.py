@@ -240,6 +240,7 @@ def rule_catalog() -> list[dict[str, str]]:
 
 # The set of rule modules, in one place. Each import registers its rules.
 from croupier.conformance.compat import (  # noqa: E402, F401
+    _check_bounds,
     _check_docs,
     _check_headers,
     _check_keywords,

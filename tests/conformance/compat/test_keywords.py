@@ -110,23 +110,24 @@ CASES = [
         _prop({"dependentRequired": {"a": ["b"]}}),
         {"request-property-dependent-required-removed"},
     ),
-    # Numbers as 2020-12 exclusive bounds; minProperties/maxProperties; uniqueItems; multipleOf.
+    # Numbers as 2020-12 exclusive bounds; minProperties/maxProperties: oasdiff's bound ids.
     (
         _prop({"exclusiveMaximum": 10}),
         _prop({"exclusiveMaximum": 5}),
-        {"request-property-constraint-tightened"},
+        {"request-property-exclusive-max-decreased"},
     ),
     (
         _prop({"exclusiveMinimum": 5}),
         _prop({"exclusiveMinimum": 1}),
-        {"request-property-constraint-loosened"},
+        {"request-property-exclusive-min-decreased"},
     ),
     (
         _prop({"maxProperties": 5}),
         _prop({"maxProperties": 3}),
-        {"request-property-constraint-tightened"},
+        {"request-property-max-properties-decreased"},
     ),
-    (_prop({}), _prop({"minProperties": 1}), {"request-property-constraint-tightened"}),
+    (_prop({}), _prop({"minProperties": 1}), {"request-property-min-properties-set"}),
+    # uniqueItems and multipleOf have no bound id: judged by direction.
     (_prop({}), _prop({"uniqueItems": True}), {"request-property-constraint-tightened"}),
     (_prop({"multipleOf": 2}), _prop({"multipleOf": 4}), {"request-property-constraint-tightened"}),
     (_prop({"multipleOf": 4}), _prop({"multipleOf": 2}), {"request-property-constraint-loosened"}),

@@ -1,5 +1,5 @@
 from croupier.conformance.compat import RULES
-from croupier.conformance.compat._keywords import KEYWORD_KINDS
+from croupier.conformance.compat._keywords import BOUND_KINDS, KEYWORD_KINDS
 
 # A request-side rule (callers break) implies its response-side mirror (readers break).
 MIRRORS = {
@@ -13,10 +13,6 @@ MIRRORS = {
     "request-property-became-nullable": "response-property-became-not-nullable",
     "request-property-enum-value-removed": "response-property-enum-value-added",
     "request-property-enum-value-added": "response-property-enum-value-removed",
-    "request-property-max-length-decreased": "response-property-max-length-increased",
-    "request-property-min-length-increased": "response-property-min-length-decreased",
-    "request-property-max-decreased": "response-property-max-increased",
-    "request-property-min-increased": "response-property-min-decreased",
     "request-property-pattern-changed": "response-property-pattern-changed",
     "request-property-constraint-tightened": "response-property-constraint-loosened",
     "request-property-constraint-loosened": "response-property-constraint-tightened",
@@ -63,6 +59,17 @@ MIRRORS.update(
     }
 )
 
+# Numeric bounds: a request bound set or tightened mirrors the response bound unset or relaxed.
+_FLIP = {"increased": "decreased", "decreased": "increased", "set": "unset", "unset": "set"}
+MIRRORS.update(
+    {
+        f"request-{place}-{kind}": f"response-{place}-{kind.rsplit('-', 1)[0]}-"
+        + _FLIP[kind.rsplit("-", 1)[1]]
+        for kind in BOUND_KINDS
+        for place in ("body", "property")
+    }
+)
+
 # A body twin (request-body-X beside request-property-X) mirrors its property rule's mirror's
 # twin; where that mirror has no twin, the mirror's own id covers the body root too.
 for _rule in list(RULES):
@@ -86,10 +93,6 @@ WAIVERS = {
     "request-parameter-type-generalized": _PARAMS,
     "request-parameter-enum-value-removed": _PARAMS,
     "request-parameter-enum-value-added": _PARAMS,
-    "request-parameter-max-length-decreased": _PARAMS,
-    "request-parameter-min-length-increased": _PARAMS,
-    "request-parameter-max-decreased": _PARAMS,
-    "request-parameter-min-increased": _PARAMS,
     "request-parameter-pattern-changed": _PARAMS,
     "request-parameter-constraint-tightened": _PARAMS,
     "request-parameter-constraint-loosened": _PARAMS,
@@ -121,6 +124,7 @@ WAIVERS = {
     "api-security-scope-added": _SECURITY,
     "api-security-scope-removed": _SECURITY,
 }
+WAIVERS.update({f"request-parameter-{kind}": _PARAMS for kind in BOUND_KINDS})
 WAIVERS.update(
     {
         r.id: _SECURITY
