@@ -68,13 +68,21 @@ def _refused(ctx: ScenarioContext, answer: str, code: str, retryable: bool) -> N
     )
 
 
-@scenario("kyc-pending-refused", needs_sandbox=False)
+@scenario(
+    "kyc-pending-refused",
+    needs_sandbox=False,
+    rules=("kyc-answers", "error-kyc-pending"),
+)
 def kyc_pending_refused(ctx: ScenarioContext) -> None:
     """A KYC-pending player gets 403 KYC_PENDING (retryable), no money moves, owed wins paid."""
     _refused(ctx, "pending", "KYC_PENDING", True)
 
 
-@scenario("kyc-denied-refused", needs_sandbox=False)
+@scenario(
+    "kyc-denied-refused",
+    needs_sandbox=False,
+    rules=("kyc-answers", "error-kyc-denied"),
+)
 def kyc_denied_refused(ctx: ScenarioContext) -> None:
     """A KYC-denied player gets 403 KYC_DENIED (not retryable), no money moves, owed wins paid."""
     _refused(ctx, "deny", "KYC_DENIED", False)
