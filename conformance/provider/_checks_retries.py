@@ -93,10 +93,11 @@ def retry_backoff(ctx: JudgeContext) -> Iterator[Finding]:
                     f"{before.label()} (at least {s.min_retry_gap_ms:.0f} ms expected)",
                     (before.index, after.index),
                 )
-            elif gaps and gap_ms < gaps[-1] * s.shrink_tolerance:
+            elif gaps and gap_ms + s.shrink_slack_ms < gaps[-1] * s.shrink_tolerance:
                 yield Finding(
                     f"{after.label()} waited {gap_ms:.0f} ms, less than "
-                    f"{s.shrink_tolerance:.0%} of the previous {gaps[-1]:.0f} ms: no backoff",
+                    f"{s.shrink_tolerance:.0%} of the previous {gaps[-1]:.0f} ms (beyond "
+                    f"{s.shrink_slack_ms:.0f} ms of clock slack): no backoff",
                     (before.index, after.index),
                 )
             gaps.append(gap_ms)

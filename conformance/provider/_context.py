@@ -20,6 +20,11 @@ class JudgeSettings:
     min_retry_gap_ms: float = 50.0  # a retry waits at least this long after the last answer
     max_attempts_per_second: int = 5  # per request chain, in any one-second window
     shrink_tolerance: float = 0.5  # a retry gap may not fall below this share of the last one
+    # Gaps are read off the platform's clock: an answer reaches the provider, and its retry
+    # reaches the platform, later than recorded when either machine is busy. A gap counts as
+    # shrunk only when it is short by more than this allowance too (a loaded sandbox was seen
+    # to add some 250 ms to one gap of a well-behaved provider and not to the next).
+    shrink_slack_ms: float = 300.0
 
 
 def chain_key(e: Exchange) -> tuple[str, ...] | None:

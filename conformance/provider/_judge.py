@@ -163,6 +163,7 @@ def judge(
             "min_retry_gap_ms": chosen.min_retry_gap_ms,
             "max_attempts_per_second": chosen.max_attempts_per_second,
             "shrink_tolerance": chosen.shrink_tolerance,
+            "shrink_slack_ms": chosen.shrink_slack_ms,
             **(extra or {}),
         },
         duration_s=time.perf_counter() - started,

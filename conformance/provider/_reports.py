@@ -94,7 +94,8 @@ def render_markdown(run: ProviderRun) -> str:
     lines += [
         f"| Retry thresholds | at least {s.get('min_retry_gap_ms')} ms between an answer and "
         f"its retry, at most {s.get('max_attempts_per_second')} attempts per second per "
-        f"request, gaps not below {s.get('shrink_tolerance')} of the previous |",
+        f"request, gaps not below {s.get('shrink_tolerance')} of the previous (with "
+        f"{s.get('shrink_slack_ms')} ms of clock slack) |",
         f"| Results | {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['not_applicable']} not applicable, {counts['skipped']} skipped |",
         "",

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from croupier import load_contract, sandbox_server
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "fuzz_bench.py"
+from tests._benchload import load_bench
 
 pytestmark = pytest.mark.slow
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("fuzz_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fuzz_bench", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("fuzz_bench")
 
 
 def _operations(document: dict[str, Any]) -> int:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "mutation_bench.py"
+from tests._benchload import load_bench
 
 pytestmark = pytest.mark.slow
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("mutation_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("mutation_bench", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("mutation_bench")
 
 
 def test_the_quick_mutants_are_killed_by_the_checks_their_rules_name(tmp_path: Path) -> None:

@@ -1,15 +1,10 @@
-import importlib.util
 import json
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "compat_bench.py"
+from tests._benchload import load_bench
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("compat_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("compat_bench")
 
 
 def test_bench_runs_on_a_small_contract(capsys):
@@ -43,13 +38,8 @@ def test_corpus_agreement_holds_for_the_groups_built_so_far():
     assert result["policy_agreement"] == 1.0
 
 
-AGREEMENT = Path(__file__).resolve().parents[3] / "bench" / "confluent_jsonschema_agreement.py"
-
-
 def test_confluent_agreement_bench_reads_the_public_case_format(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("confluent_agreement", AGREEMENT)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("confluent_jsonschema_agreement")
     open_ = {"type": "object", "properties": {"bet_id": {"type": "string"}}}
     wider = {"type": "object", "properties": {"bet_id": {"type": "string"}, "note": {}}}
     typed = {
